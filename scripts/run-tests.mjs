@@ -9,7 +9,14 @@ import { join } from 'node:path';
 const dir = join(tmpdir(), `dynamojs-vitest-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const out = join(dir, 'results.json');
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${out}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('npx', args, { stdio: 'inherit', env: process.env });
 
 let passed = 0;

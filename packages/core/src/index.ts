@@ -3,11 +3,14 @@
  * processors, drafters, tokenizers, the model manifest, typed errors and a seedable RNG.
  * No runtime dependencies; runs in Node and browsers.
  */
-export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';
+
+export type { Draft, Drafter } from './drafter.js';
 export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';
-export { createRng } from './rng.js';
-export type { Rng, SeededRng } from './rng.js';
+export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';
 export type { KVCache } from './kvCache.js';
+export type { LogitsProcessor, ProcessorContext } from './logitsProcessor.js';
+export type { ManifestArchitecture, ManifestFile, ManifestFileRole, ManifestIo, ModelManifest } from './manifest.js';
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, parseManifest } from './manifest.js';
 export type {
   DecodingDefaults,
   ForwardOptions,
@@ -17,12 +20,10 @@ export type {
   PositionSelection,
   SpecialTokenIds,
 } from './model.js';
-export type { StepView } from './stepView.js';
-export type { Sampler } from './sampler.js';
-export type { LogitsProcessor, ProcessorContext } from './logitsProcessor.js';
-export type { Draft, Drafter } from './drafter.js';
-export type { DecodeOptions, EncodeOptions, IncrementalDecoder, TextTokenizer } from './tokenizer.js';
-export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, parseManifest } from './manifest.js';
-export type { ManifestArchitecture, ManifestFile, ManifestFileRole, ManifestIo, ModelManifest } from './manifest.js';
-export { checkEnum, checkInteger, checkNumber, checkTokenIds } from './options.js';
 export type { NumberRange } from './options.js';
+export { checkEnum, checkInteger, checkNumber, checkTokenIds } from './options.js';
+export type { Rng, SeededRng } from './rng.js';
+export { createRng } from './rng.js';
+export type { Sampler } from './sampler.js';
+export type { StepView } from './stepView.js';
+export type { DecodeOptions, EncodeOptions, IncrementalDecoder, TextTokenizer } from './tokenizer.js';

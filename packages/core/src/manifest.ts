@@ -105,7 +105,12 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
   if (!isObj(raw)) fail(file, '(root)', 'a JSON object', raw);
   if (raw.format !== MANIFEST_FORMAT) fail(file, 'format', JSON.stringify(MANIFEST_FORMAT), raw.format);
   if (raw.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    fail(file, 'formatVersion', `${MANIFEST_FORMAT_VERSION} (this version of DynaMo.js reads only that)`, raw.formatVersion);
+    fail(
+      file,
+      'formatVersion',
+      `${MANIFEST_FORMAT_VERSION} (this version of DynaMo.js reads only that)`,
+      raw.formatVersion,
+    );
   }
   const name = str(raw, 'name', file, '');
   const heads = int(raw, 'heads', file, '', 1);
@@ -168,7 +173,8 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
       ...(f.bytes !== undefined && { bytes: int(f, 'bytes', file, prefix, 0) }),
     };
   });
-  if (!files.some((f) => f.role === 'model')) fail(file, 'files', 'a list with at least one role "model" entry', raw.files);
+  if (!files.some((f) => f.role === 'model'))
+    fail(file, 'files', 'a list with at least one role "model" entry', raw.files);
 
   const decoding = raw.decoding;
   if (decoding !== undefined && !isObj(decoding)) fail(file, 'decoding', 'an object', decoding);

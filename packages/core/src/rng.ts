@@ -73,11 +73,9 @@ function rotl(x: number, k: number): number {
 export function createRng(seed?: number): SeededRng {
   const s = seed === undefined ? Math.floor(Math.random() * 4294967296) : seed;
   if (!Number.isFinite(s)) {
-    throw new DynamoError(
-      DynamoErrorCode.INVALID_OPTION,
-      `seed must be a finite number, got ${String(seed)}.`,
-      { details: { option: 'seed', actual: seed } },
-    );
+    throw new DynamoError(DynamoErrorCode.INVALID_OPTION, `seed must be a finite number, got ${String(seed)}.`, {
+      details: { option: 'seed', actual: seed },
+    });
   }
   return new Xoshiro128(Math.trunc(s) >>> 0);
 }

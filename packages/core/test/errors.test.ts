@@ -1,4 +1,12 @@
-import { checkEnum, checkInteger, checkNumber, checkTokenIds, DynamoError, isDynamoError, throwIfAborted } from '@dynamojs/core';
+import {
+  checkEnum,
+  checkInteger,
+  checkNumber,
+  checkTokenIds,
+  DynamoError,
+  isDynamoError,
+  throwIfAborted,
+} from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -1,0 +1,2 @@
+// @dynamojs/generate
+export {};

@@ -1,0 +1,2 @@
+// @dynamojs/onnx
+export {};

@@ -1,0 +1,91 @@
+/**
+ * Partial selection shared by the processors (and available to other samplers): the `k` best
+ * entries of a row under the total order "larger value first, then lower index first", in
+ * O(n log k) with a binary heap kept in the caller's `out` buffer. No allocation.
+ */
+
+/** True when entry (va, ia) ranks below (vb, ib): smaller value, or equal value and higher index. */
+function worse(va: number, ia: number, vb: number, ib: number): boolean {
+  return va < vb || (va === vb && ia > ib);
+}
+
+function siftDown(values: ArrayLike<number>, heap: Int32Array, size: number, start: number): void {
+  let i = start;
+  const item = heap[i] as number;
+  const iv = values[item] as number;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) break;
+    let c = l;
+    let cItem = heap[l] as number;
+    let cv = values[cItem] as number;
+    const r = l + 1;
+    if (r < size) {
+      const rItem = heap[r] as number;
+      const rv = values[rItem] as number;
+      if (worse(rv, rItem, cv, cItem)) {
+        c = r;
+        cItem = rItem;
+        cv = rv;
+      }
+    }
+    if (!worse(cv, cItem, iv, item)) break;
+    heap[i] = cItem;
+    i = c;
+  }
+  heap[i] = item;
+}
+
+function siftUp(values: ArrayLike<number>, heap: Int32Array, start: number): void {
+  let i = start;
+  const item = heap[i] as number;
+  const iv = values[item] as number;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pItem = heap[p] as number;
+    if (!worse(iv, item, values[pItem] as number, pItem)) break;
+    heap[i] = pItem;
+    i = p;
+  }
+  heap[i] = item;
+}
+
+/**
+ * Fills `out[0..count)` with the indices of the `k` best entries of `values` (entries equal to
+ * `-Infinity` or NaN are never selected) and returns `count = min(k, selectable entries)`.
+ *
+ * With `sorted` (default true) the indices come best first; with `sorted = false` they are left
+ * in heap order with the *worst* selected entry at `out[0]` (cheaper when only the cut-off
+ * matters). `out.length` must be ≥ k.
+ */
+export function topKIndices(values: ArrayLike<number>, k: number, out: Int32Array, sorted = true): number {
+  const n = values.length;
+  if (k > out.length) throw new RangeError(`topKIndices: out has length ${out.length} < k = ${k}.`);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (!(v > Number.NEGATIVE_INFINITY)) continue;
+    if (size < k) {
+      out[size] = i;
+      siftUp(values, out, size);
+      size++;
+    } else if (size > 0) {
+      const root = out[0] as number;
+      // (v, i) beats the worst kept (root)? i is larger than every kept index, so only v > root wins.
+      if (v > (values[root] as number)) {
+        out[0] = i;
+        siftDown(values, out, size, 0);
+      }
+    }
+  }
+  if (sorted) {
+    // Heap sort in place: repeatedly move the worst to the end of the shrinking heap.
+    for (let end = size - 1; end > 0; end--) {
+      const worst = out[0] as number;
+      out[0] = out[end] as number;
+      out[end] = worst;
+      siftDown(values, out, end, 0);
+    }
+  }
+  return size;
+}

@@ -1,0 +1,2 @@
+// @dynamojs/tokenizer
+export {};
