@@ -1,3 +1,3 @@
 import { dynamoBuild } from '../../tsup.shared';
 
-export default dynamoBuild();
+export default dynamoBuild({ entry: ['src/index.ts', 'src/node.ts'] });

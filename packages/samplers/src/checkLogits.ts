@@ -14,25 +14,37 @@ import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
  * @param position the row's position within a multi-position forward result, for the error
  */
 export function checkLogits(logits: ArrayLike<number>, head = 0, vocabSize?: number, position?: number): void {
-  const where = `head ${head}${position === undefined ? '' : ` at position ${position}`}`;
   if (vocabSize !== undefined && logits.length !== vocabSize) {
+    const where = describeRow(head, position);
     throw new DynamoError(
       DynamoErrorCode.INVALID_LOGITS,
       `Logits of ${where} have length ${logits.length}, expected the vocabulary size ${vocabSize}.`,
       { details: { head, position, expected: vocabSize, actual: logits.length, field: 'length' } },
     );
   }
+  const bad = firstInvalidLogit(logits);
+  if (bad >= 0) {
+    const v = logits[bad];
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_LOGITS,
+      `Logits of ${describeRow(head, position)} contain ${String(v)} at index ${bad} (only finite values and -Infinity for masked tokens are allowed).`,
+      { details: { head, position, index: bad, actual: v } },
+    );
+  }
+}
+
+function describeRow(head: number, position: number | undefined): string {
+  return `head ${head}${position === undefined ? '' : ` at position ${position}`}`;
+}
+
+/** Index of the first NaN or +Infinity entry, or −1. A leaf loop (see argmax.ts). */
+function firstInvalidLogit(logits: ArrayLike<number>): number {
   for (let i = 0; i < logits.length; i++) {
     const v = logits[i] as number;
     // `v - v` is 0 for finite numbers and NaN for NaN/±Infinity: one comparison in the common case.
-    if (v - v !== 0 && v !== Number.NEGATIVE_INFINITY) {
-      throw new DynamoError(
-        DynamoErrorCode.INVALID_LOGITS,
-        `Logits of ${where} contain ${String(v)} at index ${i} (only finite values and -Infinity for masked tokens are allowed).`,
-        { details: { head, position, index: i, actual: v } },
-      );
-    }
+    if (v - v !== 0 && v !== Number.NEGATIVE_INFINITY) return i;
   }
+  return -1;
 }
 
 /** Builds the error every selection function throws when no token is left to choose. */

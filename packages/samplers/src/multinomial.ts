@@ -1,6 +1,8 @@
 import { DynamoError, DynamoErrorCode, type Rng } from '@dynamojs/core';
 import { softmax } from './softmax.js';
 
+// Every vocabulary-sized loop is its own small function ending in `return` (see argmax.ts).
+
 /**
  * Draws an index with probability proportional to `weights[i]` (non-negative, need not sum to 1)
  * using one `rng.next()`. Zero-weight entries are never chosen, even under floating-point
@@ -10,18 +12,19 @@ import { softmax } from './softmax.js';
  * @param total the sum of the weights when the caller already knows it (skips one pass)
  */
 export function multinomial(weights: ArrayLike<number>, rng: Rng, total?: number): number {
-  const n = weights.length;
   let sum = total;
   if (sum === undefined) {
-    sum = 0;
-    for (let i = 0; i < n; i++) {
-      const w = weights[i] as number;
-      if (!(w >= 0)) {
-        throw new DynamoError(DynamoErrorCode.SAMPLER, `multinomial: weight ${String(w)} at index ${i} is negative or NaN.`, {
+    sum = sumWeights(weights);
+    if (sum < 0) {
+      const i = -1 - sum;
+      const w = weights[i];
+      throw new DynamoError(
+        DynamoErrorCode.SAMPLER,
+        `multinomial: weight ${String(w)} at index ${i} is negative or NaN.`,
+        {
           details: { index: i, actual: w },
-        });
-      }
-      sum += w;
+        },
+      );
     }
   }
   if (!(sum > 0) || !Number.isFinite(sum)) {
@@ -31,26 +34,54 @@ export function multinomial(weights: ArrayLike<number>, rng: Rng, total?: number
       { details: { actual: sum } },
     );
   }
-  let x = rng.next() * sum;
+  const index = drawIndex(weights, rng.next() * sum);
+  if (index < 0) {
+    throw new DynamoError(DynamoErrorCode.SAMPLER, 'multinomial: no weight is positive; every token is masked.', {
+      details: { actual: sum },
+    });
+  }
+  return index;
+}
+
+/** Sum of the weights, or −1 − i for the first negative or NaN weight i. */
+function sumWeights(weights: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] as number;
+    if (!(w >= 0)) return -1 - i;
+    sum += w;
+  }
+  return sum;
+}
+
+/**
+ * First index where the running sum of positive weights exceeds x (round-off: the last positive).
+ * Accumulates in a local rather than decrementing the parameter: TurboFan keeps a reassigned
+ * parameter tagged in the loop and boxes a heap number per iteration.
+ */
+function drawIndex(weights: ArrayLike<number>, x: number): number {
+  let acc = 0;
   let last = -1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < weights.length; i++) {
     const w = weights[i] as number;
     if (w > 0) {
-      x -= w;
+      acc += w;
       last = i;
-      if (x < 0) return i;
+      if (acc > x) return i;
     }
   }
-  // Round-off left a sliver of mass: the last token with positive weight takes it.
   return last;
 }
 
 /**
  * Softmax of `logits` into `scratch` (length ≥ logits.length; default a new array) and a
  * multinomial draw from it. Masked (`-Infinity`) tokens are never drawn; all masked →
- * DYNAMO_SAMPLER. No allocation when `scratch` is given.
+ * DYNAMO_SAMPLER. No allocation when `scratch` has exactly the row's length.
  */
 export function multinomialFromLogits(logits: ArrayLike<number>, rng: Rng, scratch?: Float32Array): number {
-  const probs = softmax(logits, scratch && scratch.length !== logits.length ? scratch.subarray(0, logits.length) : scratch);
+  const probs = softmax(
+    logits,
+    scratch && scratch.length !== logits.length ? scratch.subarray(0, logits.length) : scratch,
+  );
   return multinomial(probs, rng);
 }

@@ -21,12 +21,19 @@ export class TopKProcessor implements LogitsProcessor {
     if (this.k >= logits.length) return;
     const count = topKIndices(logits, this.k, this.heap, false);
     if (count < this.k) return; // fewer than k unmasked tokens: nothing more to mask
-    const rootIndex = this.heap[0] as number;
-    const rootValue = logits[rootIndex] as number;
-    for (let i = 0; i < logits.length; i++) {
-      const v = logits[i] as number;
-      if (v < rootValue || (v === rootValue && i > rootIndex)) logits[i] = Number.NEGATIVE_INFINITY;
-    }
+    maskBelowEntry(logits, this.heap[0] as number);
+  }
+}
+
+/**
+ * Masks every entry ranking below entry `cut` in the order (value desc, index asc), i.e. keeps
+ * exactly the entries at or above it. A leaf loop (see argmax.ts for why).
+ */
+export function maskBelowEntry(logits: Float32Array, cut: number): void {
+  const cutValue = logits[cut] as number;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (v < cutValue || (v === cutValue && i > cut)) logits[i] = Number.NEGATIVE_INFINITY;
   }
 }
 

@@ -59,33 +59,37 @@ function siftUp(values: ArrayLike<number>, heap: Int32Array, start: number): voi
  * matters). `out.length` must be ≥ k.
  */
 export function topKIndices(values: ArrayLike<number>, k: number, out: Int32Array, sorted = true): number {
-  const n = values.length;
   if (k > out.length) throw new RangeError(`topKIndices: out has length ${out.length} < k = ${k}.`);
+  const size = heapSelect(values, k, out);
+  if (sorted) heapSortInPlace(values, out, size);
+  return size;
+}
+
+/** Builds the k-best min-heap in `out` (worst at out[0]); returns its size. */
+function heapSelect(values: ArrayLike<number>, k: number, out: Int32Array): number {
   let size = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!(v > Number.NEGATIVE_INFINITY)) continue;
     if (size < k) {
       out[size] = i;
       siftUp(values, out, size);
       size++;
-    } else if (size > 0) {
-      const root = out[0] as number;
-      // (v, i) beats the worst kept (root)? i is larger than every kept index, so only v > root wins.
-      if (v > (values[root] as number)) {
-        out[0] = i;
-        siftDown(values, out, size, 0);
-      }
-    }
-  }
-  if (sorted) {
-    // Heap sort in place: repeatedly move the worst to the end of the shrinking heap.
-    for (let end = size - 1; end > 0; end--) {
-      const worst = out[0] as number;
-      out[0] = out[end] as number;
-      out[end] = worst;
-      siftDown(values, out, end, 0);
+    } else if (size > 0 && v > (values[out[0] as number] as number)) {
+      // (v, i) beats the worst kept: i is larger than every kept index, so only v > root wins.
+      out[0] = i;
+      siftDown(values, out, size, 0);
     }
   }
   return size;
+}
+
+/** Heap sort in place: repeatedly moves the worst to the end of the shrinking heap (best first). */
+function heapSortInPlace(values: ArrayLike<number>, out: Int32Array, size: number): void {
+  for (let end = size - 1; end > 0; end--) {
+    const worst = out[0] as number;
+    out[0] = out[end] as number;
+    out[end] = worst;
+    siftDown(values, out, end, 0);
+  }
 }

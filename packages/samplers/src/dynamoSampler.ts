@@ -1,0 +1,324 @@
+import {
+  checkEnum,
+  checkInteger,
+  checkNumber,
+  DynamoError,
+  DynamoErrorCode,
+  type LogitsProcessor,
+  type Sampler,
+  type StepView,
+} from '@dynamojs/core';
+import { adaptiveThreshold } from './adaptiveThreshold.js';
+import { backOffBounds, shouldBackOffAt } from './backOff.js';
+import { allMaskedError } from './checkLogits.js';
+import {
+  CoOccurrenceWeights,
+  coOccurrenceJoint,
+  type JointRenormalization,
+  renormalizeJoint,
+} from './coOccurrenceMask.js';
+import type { CoOccurrenceTables } from './coOccurrenceTables.js';
+import { drawCell } from './drawCell.js';
+import { gaussianKernel } from './gaussianBlur.js';
+import { HeadTopK, sampleSelected, selectHeadTopK } from './headTopK.js';
+import { cellTokens, JointCells } from './jointCells.js';
+import { outerProductJoint } from './jointEstimate.js';
+import { type RepetitionMode, RepetitionScratch, repetitionPenaltyCells } from './repetitionCells.js';
+import { type StaticThresholdMode, staticThresholdAt, staticThresholdValue } from './staticThreshold.js';
+
+/** Options of {@link dynamo}. Every default follows docs/dynamo-sampler.md. */
+export interface DynamoOptions {
+  /** eps_b ∈ [0, 1], the speed/quality knob: 0 emits as many tokens as survive masking, 1 is plain top-k sampling. Default 0.5. */
+  readonly epsilon?: number;
+  /** Strength of the co-occurrence weighting, [p^(n-gram)/∏p^(token)]^alpha, ≥ 0 (0: binary mask). Default 1. */
+  readonly alpha?: number;
+  /** Tokens kept per head. Default 50. */
+  readonly topK?: number;
+  /** Applied to every head's logits, > 0. Default 0.7. */
+  readonly temperature?: number;
+  /** Gaussian kernel size over the rank-sorted grid (odd; 0 or 1 = no blur). Default 3. */
+  readonly blur?: number;
+  /** Kernel sigma; default OpenCV's for the size ([1/4, 1/2, 1/4] for 3). */
+  readonly blurSigma?: number;
+  /** Otsu adaptive threshold on (blurred) J. Default true. */
+  readonly adaptiveThreshold?: boolean;
+  /** Sample the blurred J instead of J. Default false. */
+  readonly sampleBlurred?: boolean;
+  /** Divide repetition cells by this (> 0; 1 = off). Default 1.1. */
+  readonly repetitionPenalty?: number;
+  /** What a repetition cell is. Default 'within'. */
+  readonly repetition?: RepetitionMode;
+  /** History window for repetition 'context'/'both'. Default 64. */
+  readonly repetitionWindow?: number;
+  /** Most tokens per step = heads used (1–3). Default 3. */
+  readonly maxTokens?: number;
+  /** Co-occurrence tables (loadCoOccurrenceTables). Required unless `mask: false`. */
+  readonly tables?: CoOccurrenceTables;
+  /** Co-occurrence weighted masking. Default true (needs `tables`); false = the paper's "no mask". */
+  readonly mask?: boolean;
+  /** J after masking: 'full' (sum 1, default), 'mass', 'none'. */
+  readonly renormalize?: JointRenormalization;
+  /** Static threshold: 'epsilon-power' (eps_b^(n−1), default), 'epsilon', 'off' or a number. */
+  readonly staticThreshold?: StaticThresholdMode;
+  /** Expected vocabulary size: checked against the tables now and against every step's view. */
+  readonly vocabSize?: number;
+  /** Logits processors applied to a scratch copy of every head's logits before top-k. */
+  readonly processors?: readonly LogitsProcessor[];
+  readonly name?: string;
+}
+
+/** Options in force after defaults (as the sampler reports them). */
+export interface ResolvedDynamoOptions {
+  readonly epsilon: number;
+  readonly alpha: number;
+  readonly topK: number;
+  readonly temperature: number;
+  readonly blur: number;
+  readonly blurSigma: number | undefined;
+  readonly adaptiveThreshold: boolean;
+  readonly sampleBlurred: boolean;
+  readonly repetitionPenalty: number;
+  readonly repetition: RepetitionMode;
+  readonly repetitionWindow: number;
+  readonly maxTokens: number;
+  readonly mask: boolean;
+  readonly renormalize: JointRenormalization;
+  readonly staticThreshold: StaticThresholdMode;
+}
+
+/** The paper's ablation variants (Table: win rate vs base at eps_b = 0.5) as option presets. */
+export const DYNAMO_ABLATIONS = {
+  /** Independent joint: no co-occurrence weighting, no adaptive threshold (win rate 0.38). */
+  'no-mask': { mask: false, adaptiveThreshold: false, blur: 0 },
+  /** Co-occurrence weighted masking, alpha 0.5, no adaptive threshold (0.77). */
+  'mask-alpha-0.5': { alpha: 0.5, adaptiveThreshold: false, blur: 0 },
+  /** Co-occurrence weighted masking only (0.82). */
+  mask: { adaptiveThreshold: false, blur: 0 },
+  /** Masking + Otsu adaptive threshold without blur (0.96). */
+  'mask-adaptive': { adaptiveThreshold: true, blur: 0 },
+  /** Masking + blur + adaptive threshold: the full method, the default (0.98). */
+  full: {},
+} as const satisfies Record<string, DynamoOptions>;
+
+export type DynamoAblation = keyof typeof DYNAMO_ABLATIONS;
+
+/** Counters since the last reset(): how many steps emitted n tokens (emitted[n]). */
+export interface DynamoStats {
+  steps: number;
+  tokens: number;
+  readonly emitted: number[];
+}
+
+/** Validates options and fills defaults. Throws DYNAMO_INVALID_OPTION. */
+export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynamoOptions {
+  const blur = checkInteger('blur', options.blur ?? 3, { min: 0 });
+  if (blur > 1 && blur % 2 === 0) {
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_OPTION,
+      `Option "blur" must be 0, 1 or an odd kernel size, got ${blur}.`,
+      {
+        details: { option: 'blur', actual: blur },
+      },
+    );
+  }
+  const st = options.staticThreshold ?? 'epsilon-power';
+  if (typeof st === 'number') checkNumber('staticThreshold', st, { min: 0 });
+  else checkEnum('staticThreshold', st, ['epsilon-power', 'epsilon', 'off']);
+  const resolved: ResolvedDynamoOptions = {
+    epsilon: checkNumber('epsilon', options.epsilon ?? 0.5, { min: 0, max: 1 }),
+    alpha: checkNumber('alpha', options.alpha ?? 1, { min: 0 }),
+    topK: checkInteger('topK', options.topK ?? 50, { min: 1, max: 1024 }),
+    temperature: checkNumber('temperature', options.temperature ?? 0.7, { min: 0, minExclusive: true }),
+    blur,
+    blurSigma:
+      options.blurSigma === undefined
+        ? undefined
+        : checkNumber('blurSigma', options.blurSigma, { min: 0, minExclusive: true }),
+    adaptiveThreshold: options.adaptiveThreshold ?? true,
+    sampleBlurred: options.sampleBlurred ?? false,
+    repetitionPenalty: checkNumber('repetitionPenalty', options.repetitionPenalty ?? 1.1, {
+      min: 0,
+      minExclusive: true,
+    }),
+    repetition: checkEnum('repetition', options.repetition ?? 'within', ['within', 'context', 'both', 'off']),
+    repetitionWindow: checkInteger('repetitionWindow', options.repetitionWindow ?? 64, { min: 0 }),
+    maxTokens: checkInteger('maxTokens', options.maxTokens ?? 3, { min: 1, max: 3 }),
+    mask: options.mask ?? true,
+    renormalize: checkEnum('renormalize', options.renormalize ?? 'full', ['full', 'mass', 'none']),
+    staticThreshold: st,
+  };
+  if (resolved.topK ** resolved.maxTokens > 16_777_216) {
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_OPTION,
+      'Option "topK" is too large for this many heads (k^n > 2^24 cells).',
+      {
+        details: { option: 'topK', actual: resolved.topK },
+      },
+    );
+  }
+  if (resolved.mask && options.tables === undefined) {
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_OPTION,
+      'Co-occurrence masking needs tables: pass `tables` (loadCoOccurrenceTables) or set `mask: false` explicitly (the paper\'s "no mask" variant).',
+      { details: { option: 'tables' } },
+    );
+  }
+  if (
+    options.tables !== undefined &&
+    options.vocabSize !== undefined &&
+    options.tables.vocabSize !== options.vocabSize
+  ) {
+    throw vocabMismatch(options.tables.vocabSize, options.vocabSize);
+  }
+  return resolved;
+}
+
+function vocabMismatch(tables: number, model: number): DynamoError {
+  return new DynamoError(
+    DynamoErrorCode.VOCAB_MISMATCH,
+    `Co-occurrence tables were built for a vocabulary of ${tables} tokens, the model has ${model}.`,
+    { details: { field: 'vocabSize', expected: model, actual: tables } },
+  );
+}
+
+/** A DynaMo sampler: a core Sampler plus its resolved options and counters. */
+export interface DynamoSampler extends Sampler {
+  readonly heads: number;
+  readonly options: ResolvedDynamoOptions;
+  readonly stats: DynamoStats;
+  reset(): void;
+}
+
+/**
+ * The DynaMo sampler (Algorithm 1 of Tuli et al., NAACL 2024) as a core Sampler with
+ * `heads = maxTokens`. One step, from n = min(maxTokens, view.heads, view.maxTokens, table order):
+ *
+ * per-head top-k at temperature → joint estimate (outer product) → co-occurrence weighting with
+ * unseen n-grams masked (walking existing n-grams) → renormalise → static threshold → adaptive
+ * threshold (blur + Otsu) → repetition penalty → back-off test (max ≤ eps_b^(n−1) → n−1) → draw a
+ * cell → emit its n tokens. At n = 1: head 0's top-k at the same temperature.
+ *
+ * Every step consumes exactly one `view.rng.next()`, whatever n ends up being; at n = 1 the draw
+ * is the one plain top-k sampling would make, so epsilon = 1 reproduces plain top-k sampling.
+ * The hot path allocates nothing after the first step.
+ */
+export function dynamo(options: DynamoOptions = {}): DynamoSampler {
+  const o = resolveDynamoOptions(options);
+  const tables = o.mask ? options.tables : undefined;
+  const weights = tables ? new CoOccurrenceWeights(tables, o.alpha) : undefined;
+  const tableOrder = tables ? tables.order : 3;
+  const kernel = o.blur > 1 ? gaussianKernel(o.blur, o.blurSigma) : undefined;
+  const processors = options.processors ?? [];
+  const heads = [0, 1, 2].map(() => new HeadTopK(o.topK, tables?.vocabSize ?? 0));
+  const cells = new JointCells(o.topK, Math.min(o.maxTokens, tableOrder));
+  // The pair joint, listed during the triplet walk for a back-off to two tokens.
+  const pairCells =
+    weights !== undefined && Math.min(o.maxTokens, tableOrder) === 3 ? new JointCells(o.topK, 2) : undefined;
+  const histogram = new Float64Array(256);
+  // Per-n thresholds in typed slots (the hot path passes no doubles between functions).
+  const bounds = backOffBounds(o.epsilon);
+  const staticThresholds = Float64Array.from([0, 1, 2, 3], (n) =>
+    staticThresholdValue(o.staticThreshold, o.epsilon, n),
+  );
+  /** This step's one uniform draw (a typed slot: a double passed around would be boxed). */
+  const uniform = new Float64Array(1);
+  const repetitionScratch = new RepetitionScratch();
+  const outs = [new Int32Array(0), new Int32Array(1), new Int32Array(2), new Int32Array(3)];
+  const processed: Float32Array[] = [];
+  const stats: DynamoStats = { steps: 0, tokens: 0, emitted: [0, 0, 0, 0] };
+  const thresholdOptions = { kernel, sampleBlurred: o.sampleBlurred, histogram, result: new Float64Array(1) };
+
+  const headLogits = (view: StepView, h: number): Float32Array => {
+    const raw = view.logits(h);
+    if (raw.length !== view.vocabSize) {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_LOGITS,
+        `Logits of head ${h} have length ${raw.length}, expected the vocabulary size ${view.vocabSize}.`,
+        { details: { head: h, expected: view.vocabSize, actual: raw.length } },
+      );
+    }
+    if (processors.length === 0) return raw;
+    let buf = processed[h];
+    if (buf === undefined || buf.length !== raw.length) buf = processed[h] = new Float32Array(raw.length);
+    buf.set(raw);
+    for (const p of processors) p.process(buf, { head: h, history: view.history });
+    return buf;
+  };
+
+  const emit = (n: number, tokens: Int32Array): Int32Array => {
+    stats.steps++;
+    stats.tokens += n;
+    stats.emitted[n] = (stats.emitted[n] as number) + 1;
+    return tokens;
+  };
+
+  return {
+    name: options.name ?? 'dynamo',
+    heads: o.maxTokens,
+    options: o,
+    stats,
+    reset(): void {
+      stats.steps = 0;
+      stats.tokens = 0;
+      stats.emitted.fill(0);
+    },
+    sample(view: StepView): Int32Array {
+      const V = view.vocabSize;
+      if (tables !== undefined && tables.vocabSize !== V) throw vocabMismatch(tables.vocabSize, V);
+      let nMax = Math.min(o.maxTokens, view.heads, view.maxTokens, tableOrder);
+      if (o.epsilon >= 1) nMax = 1;
+      const h0 = heads[0] as HeadTopK;
+      selectHeadTopK(headLogits(view, 0), o.topK, o.temperature, h0, 0);
+      if (h0.count === 0) throw allMaskedError('dynamo', 0);
+      for (let h = 1; h < nMax; h++) {
+        const head = heads[h] as HeadTopK;
+        selectHeadTopK(headLogits(view, h), o.topK, o.temperature, head, h);
+        if (head.count === 0) {
+          nMax = h; // an all-masked head cannot propose tokens: use fewer heads
+          break;
+        }
+      }
+      uniform[0] = view.rng.next();
+      for (let n = nMax; n >= 2; n--) {
+        let joint = cells;
+        if (weights === undefined) outerProductJoint(heads, n, cells);
+        else if (n === 3) coOccurrenceJoint(heads, 3, weights, cells, pairCells);
+        else if (nMax === 3 && pairCells !== undefined) joint = pairCells;
+        else coOccurrenceJoint(heads, 2, weights, cells);
+        const c = runStages(joint, n, view);
+        if (c < 0) continue;
+        const out = outs[n] as Int32Array;
+        cellTokens(joint, c, heads, out);
+        return emit(n, out);
+      }
+      const out = outs[1] as Int32Array;
+      out[0] = sampleSelected(h0, uniform[0] as number);
+      return emit(1, out);
+    },
+  };
+
+  /** Stages after the joint: renormalise → thresholds → repetition → back-off test → draw. -1: back off. */
+  function runStages(cells: JointCells, n: number, view: StepView): number {
+    if (cells.size === 0) return -1; // all masked: back off
+    renormalizeJoint(cells, o.renormalize);
+    staticThresholdAt(cells, staticThresholds, n);
+    if (o.adaptiveThreshold) adaptiveThreshold(cells, thresholdOptions);
+    repetitionPenaltyCells(
+      cells,
+      heads,
+      o.repetitionPenalty,
+      o.repetition,
+      view.history,
+      o.repetitionWindow,
+      repetitionScratch,
+    );
+    if (shouldBackOffAt(cells, bounds, n)) return -1;
+    return drawCell(cells, uniform[0] as number);
+  }
+}
+
+/** `dynamo()` with one of the paper's ablation variants applied over `options`. */
+export function dynamoAblation(variant: DynamoAblation, options: DynamoOptions = {}): DynamoSampler {
+  const preset = DYNAMO_ABLATIONS[checkEnum('variant', variant, Object.keys(DYNAMO_ABLATIONS) as DynamoAblation[])];
+  return dynamo({ ...options, ...preset, name: options.name ?? `dynamo-${variant}` });
+}

@@ -1,0 +1,60 @@
+import type { LogitsProcessor, Sampler, StepView } from '@dynamojs/core';
+import { argmax } from './argmax.js';
+import { checkLogits } from './checkLogits.js';
+import { classicProcessors } from './classicProcessors.js';
+import { MutableProcessorContext, type ProcessorPipeline } from './processorPipeline.js';
+import { ensureFloat32 } from './scratch.js';
+
+export interface GreedyOptions {
+  /** > 0; default 1 (off). */
+  readonly repetitionPenalty?: number;
+  /** Integer ≥ 0; default 0 (off). */
+  readonly noRepeatNgramSize?: number;
+  /** Extra processors, run before the penalties. */
+  readonly processors?: readonly LogitsProcessor[];
+  /** Check the raw logits for NaN/Inf each step (DYNAMO_INVALID_LOGITS). Default true. */
+  readonly check?: boolean;
+}
+
+/**
+ * Greedy decoding as a 1-token core `Sampler`: the argmax of head 0 after the (optional)
+ * processors, ties to the lowest id. Every token masked → DYNAMO_SAMPLER. No allocation per step.
+ */
+export class GreedySampler implements Sampler {
+  readonly name = 'greedy';
+  readonly heads = 1;
+  /** The processors applied to head 0 before the argmax (reuse them to verify drafts losslessly). */
+  readonly processors: ProcessorPipeline;
+  private readonly check: boolean;
+  private readonly out = new Int32Array(1);
+  private readonly context = new MutableProcessorContext();
+  private scratch: Float32Array | undefined;
+
+  constructor(options: GreedyOptions = {}) {
+    this.processors = classicProcessors({
+      repetitionPenalty: options.repetitionPenalty,
+      noRepeatNgramSize: options.noRepeatNgramSize,
+      processors: options.processors,
+    });
+    this.check = options.check ?? true;
+  }
+
+  sample(view: StepView): Int32Array {
+    const raw = view.logits(0);
+    if (this.check) checkLogits(raw, 0, view.vocabSize);
+    if (this.processors.length === 0) {
+      this.out[0] = argmax(raw);
+    } else {
+      const buf = (this.scratch = ensureFloat32(this.scratch, raw.length));
+      buf.set(raw);
+      this.processors.process(buf, this.context.set(0, view.history));
+      this.out[0] = argmax(buf);
+    }
+    return this.out;
+  }
+}
+
+/** Greedy decoding (argmax of the base head), optionally after penalties. */
+export function greedy(options?: GreedyOptions): GreedySampler {
+  return new GreedySampler(options);
+}

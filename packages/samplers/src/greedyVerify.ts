@@ -1,0 +1,85 @@
+import { argmax } from './argmax.js';
+import { type BaseRows, checkDraftToken, RowReader, type VerifyOptions, type VerifyResult } from './verifyCommon.js';
+
+/**
+ * Greedy verification of drafted tokens (lossless with respect to greedy decoding of the base
+ * head after `options.processors`).
+ *
+ * For i = 0, 1, …: the base token at draft position i is `argmax(processed row i)` (ties to the
+ * lowest id). While `draft[i]` equals it, the draft is accepted; the first mismatch stops and the
+ * base's token becomes `next` (a free extra token). If all m drafts are accepted, `next` is the
+ * base's token from row m (the bonus). So the emitted tokens `draft[0..accepted)`, `next` are
+ * exactly what greedy decoding of the base head would have produced, one forward pass per call.
+ *
+ * Rows: see {@link BaseRows}; m drafts need m + 1 rows (rows past the first mismatch are not read).
+ * Writes into `out` (default: the verifier's own result object, overwritten by the next call);
+ * allocates nothing per call after the first.
+ *
+ * Errors: DYNAMO_INVALID_LOGITS (a row is missing, of the wrong length, or has NaN/Inf),
+ * DYNAMO_SAMPLER (a drafted id outside the vocabulary; every token masked by the processors).
+ */
+export class GreedyVerifier {
+  private readonly reader = new RowReader();
+  private readonly result: VerifyResult = { accepted: 0, next: 0 };
+  private readonly options: VerifyOptions;
+
+  constructor(options: VerifyOptions = {}) {
+    this.options = options;
+  }
+
+  verify(
+    draft: ArrayLike<number>,
+    rows: BaseRows,
+    history?: Int32Array,
+    out: VerifyResult = this.result,
+  ): VerifyResult {
+    return verifyGreedy(this.reader, draft, rows, this.options, history, out);
+  }
+}
+
+function verifyGreedy(
+  reader: RowReader,
+  draft: ArrayLike<number>,
+  rows: BaseRows,
+  options: VerifyOptions,
+  history: Int32Array | undefined,
+  out: VerifyResult,
+): VerifyResult {
+  const m = draft.length;
+  if (options.processors !== undefined) reader.setDraft(draft);
+  let vocab: number | undefined;
+  for (let i = 0; i <= m; i++) {
+    const row = reader.row(rows, i, options, vocab, history);
+    vocab = row.length;
+    const base = argmax(row);
+    if (i === m) {
+      out.accepted = m;
+      out.next = base;
+      return out;
+    }
+    const d = draft[i] as number;
+    checkDraftToken(d, i, row.length);
+    if (d !== base) {
+      out.accepted = i;
+      out.next = base;
+      return out;
+    }
+  }
+  /* c8 ignore next */
+  return out;
+}
+
+const sharedReader = new RowReader();
+
+/**
+ * Functional form of {@link GreedyVerifier.verify}: `greedyVerify(draft, result, { processors, history })`.
+ * Returns `out` (default: a new `{ accepted, next }`; pass a reused object to avoid the allocation).
+ */
+export function greedyVerify(
+  draft: ArrayLike<number>,
+  rows: BaseRows,
+  options: VerifyOptions = {},
+  out: VerifyResult = { accepted: 0, next: 0 },
+): VerifyResult {
+  return verifyGreedy(sharedReader, draft, rows, options, undefined, out);
+}

@@ -1,0 +1,54 @@
+import type { Sampler, StepView } from '@dynamojs/core';
+import { checkLogits } from './checkLogits.js';
+import { type ClassicProcessorOptions, classicProcessors } from './classicProcessors.js';
+import { multinomial } from './multinomial.js';
+import { MutableProcessorContext, type ProcessorPipeline } from './processorPipeline.js';
+import { ensureFloat32 } from './scratch.js';
+import { softmax } from './softmax.js';
+
+export interface SamplingOptions extends ClassicProcessorOptions {
+  /** Check the raw logits for NaN/Inf each step (DYNAMO_INVALID_LOGITS). Default true. */
+  readonly check?: boolean;
+}
+
+/**
+ * Multinomial sampling as a 1-token core `Sampler`: head 0's logits are copied to a scratch
+ * buffer, run through the classic processors (see `classicProcessors` for the order), turned into
+ * probabilities and drawn from with `view.rng` (so a seeded generation is reproducible).
+ * No allocation per step. Every token masked → DYNAMO_SAMPLER, never a silent wrong token.
+ */
+export class MultinomialSampler implements Sampler {
+  readonly name: string;
+  readonly heads = 1;
+  /** The processors applied to head 0 (reuse them for `speculativeVerify` to stay lossless). */
+  readonly processors: ProcessorPipeline;
+  private readonly check: boolean;
+  private readonly out = new Int32Array(1);
+  private readonly context = new MutableProcessorContext();
+  private scratch: Float32Array | undefined;
+
+  constructor(options: SamplingOptions = {}) {
+    this.processors = classicProcessors(options);
+    this.check = options.check ?? true;
+    this.name = `sampling(${this.processors.processors.map((p) => p.name).join(', ')})`;
+  }
+
+  sample(view: StepView): Int32Array {
+    const raw = view.logits(0);
+    if (this.check) checkLogits(raw, 0, view.vocabSize);
+    const buf = (this.scratch = ensureFloat32(this.scratch, raw.length));
+    buf.set(raw);
+    this.processors.process(buf, this.context.set(0, view.history));
+    softmax(buf, buf);
+    this.out[0] = multinomial(buf, view.rng);
+    return this.out;
+  }
+}
+
+/**
+ * Classic sampling: `sampling({ temperature: 0.7, topK: 50, topP: 0.9, repetitionPenalty: 1.1 })`.
+ * Options are validated now (DYNAMO_INVALID_OPTION), not at the first step.
+ */
+export function sampling(options?: SamplingOptions): MultinomialSampler {
+  return new MultinomialSampler(options);
+}
