@@ -1,2 +1,19 @@
-// @dynamojs/generate
-export {};
+/**
+ * @dynamojs/generate — generation over any MultiTokenModel: autoregressive (`'ar'`), DynaMo
+ * multi-token (`'dynamo'`) and lossless draft-and-verify (`'verified'`), with streaming, stop
+ * strings, abort and statistics. Browser-safe: no runtime is imported here.
+ */
+
+export { argmax, greedySampler, topOneHeadsDrafter } from './defaults.js';
+export type { GenerationStream } from './generate.js';
+export { generate, stream, toReadableStream } from './generate.js';
+export { DEFAULT_MAX_NEW_TOKENS, MODES } from './options.js';
+export type {
+  DistributionSampler,
+  FinishReason,
+  GenerateEvent,
+  GenerateOptions,
+  GenerateResult,
+  GenerationMode,
+  GenerationStats,
+} from './types.js';

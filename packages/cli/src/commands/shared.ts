@@ -1,0 +1,57 @@
+import type { GenerationStats } from '@dynamojs/generate';
+import type { OptionSpec } from '../args.js';
+import type { Loader } from '../loader.js';
+
+/** Where a command writes; injectable for tests. */
+export interface CliIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown; isTTY?: boolean };
+}
+
+export interface CliContext extends CliIo {
+  readonly loader: Loader;
+  /** Reads a text file (prompts, corpora). */
+  readonly readText: (path: string) => Promise<string>;
+  readonly writeFile: (path: string, data: Uint8Array) => Promise<void>;
+}
+
+/** Flags shared by commands that load a model. */
+export const MODEL_FLAGS: OptionSpec = {
+  model: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Sampler flags shared by generate and bench. */
+export const SAMPLER_FLAGS: OptionSpec = {
+  greedy: { type: 'boolean' },
+  temperature: { type: 'string' },
+  'top-k': { type: 'string' },
+  'repetition-penalty': { type: 'string' },
+  alpha: { type: 'string' },
+  blur: { type: 'string' },
+};
+
+export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
+
+export function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}
+
+/** The one statistics line of `dynamo generate`. */
+export function statsLine(stats: GenerationStats, finishReason: string): string {
+  const parts = [
+    `${stats.mode}`,
+    `${stats.tokens} tokens in ${stats.forwardPasses} passes`,
+    `${fmt(stats.tokensPerPass)} tokens/pass`,
+    `${fmt(stats.tokensPerSecond, 1)} tokens/s`,
+    `prefill ${fmt(stats.prefillMs, 1)} ms`,
+    `device ${stats.device ?? '?'}`,
+    `finish ${finishReason}`,
+  ];
+  if (stats.acceptance) {
+    parts.push(`acceptance ${stats.acceptance.rate.map((r, i) => `h${i + 1} ${fmt(r)}`).join(' ')}`);
+  }
+  return parts.join(' · ');
+}

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoError, DynamoErrorCode, type MultiTokenModel, type TextTokenizer } from '@dynamojs/core';
+
+/** What a command needs loaded. */
+export interface LoadRequest {
+  /** Model folder; default: the bundled reference model (@dynamojs/model-tiny). */
+  readonly modelPath?: string;
+  readonly device: string;
+  /** CPU threads per session (intra-op). */
+  readonly threads?: number;
+  /** Load the multi-head graph. */
+  readonly multi: boolean;
+  /** Load the base-only graph (the honest AR baseline), when the folder has one. */
+  readonly base: boolean;
+  /** Load the co-occurrence tables (ngrams.bin), when the folder has them. */
+  readonly tables: boolean;
+}
+
+/** Everything a command runs on. */
+export interface ModelBundle {
+  readonly dir: string;
+  readonly tokenizer: TextTokenizer;
+  /** The multi-head model (undefined when not requested). */
+  readonly model: MultiTokenModel | undefined;
+  /** The base-only model; falls back to `model` (run with headPositions 'none') when absent. */
+  readonly baseModel: MultiTokenModel | undefined;
+  /** Co-occurrence tables for the DynaMo sampler (samplers' CoOccurrenceTables), when present. */
+  readonly tables: unknown;
+  /** The device actually in use. */
+  readonly device: string;
+  dispose(): Promise<void>;
+}
+
+export type Loader = (request: LoadRequest) => Promise<ModelBundle>;
+
+/** The bundled reference model's folder. */
+export async function defaultModelDir(): Promise<string> {
+  try {
+    const tiny = (await import('@dynamojs/model-tiny')) as { modelDir?: () => string };
+    if (typeof tiny.modelDir === 'function') return tiny.modelDir();
+  } catch {
+    // fall through to the path relative to this file (monorepo layout)
+  }
+  return resolve(new URL('../../model-tiny/model/', import.meta.url).pathname);
+}
+
+/** Loads the tokenizer, the model(s) and the tables with onnxruntime-node. */
+export const nodeLoader: Loader = async (request) => {
+  const dir = request.modelPath === undefined ? await defaultModelDir() : resolve(request.modelPath);
+  if (!existsSync(dir)) {
+    throw new DynamoError(
+      DynamoErrorCode.MODEL_LOAD,
+      request.modelPath === undefined
+        ? `The bundled reference model is missing (${dir}); pass --model PATH.`
+        : `No model folder at ${dir}.`,
+      { details: { file: dir } },
+    );
+  }
+  const [{ loadTokenizer }, onnx] = await Promise.all([import('@dynamojs/tokenizer'), import('@dynamojs/onnx/node')]);
+  const tokenizerPath = existsSync(join(dir, 'tokenizer.json'))
+    ? join(dir, 'tokenizer.json')
+    : join(dir, 'base', 'tokenizer.json');
+  const tokenizer = await loadTokenizer(tokenizerPath);
+  const sessionOptions =
+    request.threads === undefined ? undefined : { intraOpNumThreads: request.threads, interOpNumThreads: 1 };
+  const common = {
+    device: request.device as 'auto',
+    tokenizer,
+    allowVocabPadding: true,
+    ...(sessionOptions && { sessionOptions }),
+  };
+  const loaded: MultiTokenModel[] = [];
+  try {
+    const model = request.multi ? await onnx.loadModel(dir, common) : undefined;
+    if (model) loaded.push(model);
+    const hasBase = existsSync(join(dir, 'base', 'onnx', 'model.onnx'));
+    let baseModel: MultiTokenModel | undefined;
+    if (request.base && hasBase) {
+      baseModel = await onnx.loadModel(dir, { ...common, baseOnly: true });
+      loaded.push(baseModel);
+    } else if (request.base) {
+      baseModel = model ?? (await onnx.loadModel(dir, common));
+      if (!model) loaded.push(baseModel);
+    }
+    let tables: unknown;
+    if (request.tables && existsSync(join(dir, 'ngrams.bin'))) {
+      const samplers = await import('@dynamojs/samplers');
+      tables = samplers.loadCoOccurrenceTables(await readFile(join(dir, 'ngrams.bin')), {
+        vocabSize: (model ?? baseModel)?.metadata.vocabSize,
+      });
+    }
+    const device = (model ?? baseModel)?.metadata.device ?? request.device;
+    return {
+      dir,
+      tokenizer,
+      model,
+      baseModel,
+      tables,
+      device,
+      async dispose() {
+        await Promise.all(loaded.map((m) => m.dispose()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(loaded.map((m) => m.dispose().catch(() => undefined)));
+    throw error;
+  }
+};

@@ -1,0 +1,164 @@
+import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, StepView, TextTokenizer } from '@dynamojs/core';
+
+/**
+ * A sampler that can also report the distribution it draws from (for `verification:
+ * 'speculative'`). `sample(view)` must draw one token from exactly this distribution.
+ */
+export interface DistributionSampler extends Sampler {
+  /** Writes the next-token probabilities (head 0, length vocabSize, summing to 1) into `out`. */
+  distribution(view: StepView, out: Float32Array): void;
+}
+
+/**
+ * How tokens are chosen:
+ * - `'ar'`: one token per forward pass from head 0 (the base model) — the baseline. The extra heads
+ *   are not computed (`headPositions: 'none'`); pass the base-only model for an honest baseline.
+ * - `'dynamo'`: the paper's method — the sampler may emit up to `heads` tokens per pass; the next
+ *   pass feeds them as one chunk. Lossy by design.
+ * - `'verified'`: lossless draft-and-verify — the exact next token from head 0, drafts from heads
+ *   1..n-1 (via a {@link Drafter}), checked in the next pass, rejected cache entries rolled back.
+ *   Produces exactly the tokens `'ar'` produces with the same sampler and seed.
+ */
+export type GenerationMode = 'ar' | 'dynamo' | 'verified';
+
+/** Why a generation ended. */
+export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
+
+export interface GenerateOptions {
+  /** The model. For `mode: 'ar'` this may be a base-only (1-head) model. */
+  readonly model: MultiTokenModel;
+  /** Needed for `prompt`, `stop` and `text`; without it (with `inputIds`) `text` is `''`. */
+  readonly tokenizer?: TextTokenizer;
+  /** The prompt text (encoded with `tokenizer`). Exactly one of `prompt` and `inputIds`. */
+  readonly prompt?: string;
+  /** The prompt as token ids. Exactly one of `prompt` and `inputIds`. */
+  readonly inputIds?: ArrayLike<number>;
+  /** Most new tokens to generate (integer ≥ 1). Default 128. */
+  readonly maxNewTokens?: number;
+  /** Default `'ar'` unless the sampler declares `heads > 1`, then `'dynamo'`. */
+  readonly mode?: GenerationMode;
+  /**
+   * Chooses the tokens. Default: greedy (argmax of head 0) in `'ar'` and `'verified'`; required in
+   * `'dynamo'` (e.g. `dynamo({ tables })` from @dynamojs/samplers). In `'verified'` mode it is
+   * called once per verified position with `maxTokens = 1` and only head 0.
+   */
+  readonly sampler?: Sampler;
+  /** Applied in order to every head's logits (a copy) before the sampler and drafter see them. */
+  readonly processors?: readonly LogitsProcessor[];
+  /** `'verified'` mode: drafts the tokens after the exact one. Default: per-head top-1. */
+  readonly drafter?: Drafter;
+  /** `'verified'` mode: most drafted tokens per pass (0 ≤ n ≤ heads - 1). Default heads - 1. */
+  readonly maxDraftTokens?: number;
+  /**
+   * `'verified'` mode: the rows of a verification pass at which the extra heads' logits are
+   * computed. `'all'` (default): drafts are ready after every pass, whatever was rejected. `'last'`:
+   * only the last row — each extra head costs one vocabulary-sized product instead of one per
+   * chunk token, but after a rejection the next pass runs without drafts. Same tokens either way.
+   */
+  readonly headRows?: 'all' | 'last';
+  /**
+   * `'verified'` mode: how a draft is checked.
+   * - `'match'` (default): the sampler chooses the exact token at each row; the draft is accepted
+   *   when it is that token. Lossless for any sampler, and with the same seed it gives exactly the
+   *   tokens of `'ar'`.
+   * - `'speculative'`: speculative sampling (accept d with probability min(1, p(d)/q(d)), on
+   *   rejection draw from normalise(max(0, p − q))), with p from the sampler's
+   *   `distribution(view, out)` and q from the draft's `distribution(i)` (a point mass when the
+   *   draft has none). Lossless in distribution; accepts stochastic drafts more often than
+   *   `'match'`. Needs a {@link DistributionSampler}.
+   */
+  readonly verification?: 'match' | 'speculative';
+  /** Stop strings: generation ends when the text contains one; the text ends right before it. */
+  readonly stop?: string | readonly string[];
+  /** End-of-sequence id(s). Default the model's (else the tokenizer's) eos. `false`: never stop on eos. */
+  readonly eos?: number | readonly number[] | false;
+  /** Aborts between forward passes; the result so far resolves with `aborted: true`. */
+  readonly signal?: AbortSignal;
+  /** Seed of the sampler's RNG (any finite number). Default: random. */
+  readonly seed?: number;
+  /**
+   * What to do with a prompt that leaves no room for a new token (`prompt length ≥ contextLength`):
+   * `'none'` (default) throws DYNAMO_CONTEXT_OVERFLOW; `'left'` drops the oldest prompt tokens,
+   * keeping the last `max(1, contextLength - maxNewTokens)`.
+   */
+  readonly truncate?: 'none' | 'left';
+  /** Encode the prompt with the tokenizer's special tokens (e.g. BOS). Default false. */
+  readonly addSpecialTokens?: boolean;
+  /** Drop special tokens from the text. Default true. */
+  readonly skipSpecialTokens?: boolean;
+}
+
+/** Statistics of one generation. Token counts are tokens as emitted by the forward passes. */
+export interface GenerationStats {
+  readonly mode: GenerationMode;
+  /** Execution device reported by the model, if any. */
+  readonly device: string | undefined;
+  readonly promptTokens: number;
+  /** Tokens emitted (eos excluded; before any stop-string trimming). */
+  readonly tokens: number;
+  /** Forward passes, prefill included. */
+  readonly forwardPasses: number;
+  /** tokens / forwardPasses. */
+  readonly tokensPerPass: number;
+  /** Time of the prefill pass (and of choosing its tokens), ms. */
+  readonly prefillMs: number;
+  /** Time of every later pass and its token choice, ms. */
+  readonly decodeMs: number;
+  /** Wall-clock time from start to finish, ms (encoding and validation included). */
+  readonly totalMs: number;
+  /**
+   * Decode throughput: tokens emitted by the passes after prefill / decodeMs. (0 when there was
+   * only a prefill pass.)
+   */
+  readonly tokensPerSecond: number;
+  /** End-to-end throughput: tokens / (prefillMs + decodeMs). */
+  readonly overallTokensPerSecond: number;
+  /**
+   * `'verified'` mode only: per draft position (head 1, head 2, ...), how many drafts were
+   * checked, how many were accepted, and their ratio. Draft k is checked only when drafts
+   * 1..k-1 were accepted, so the rate of head 2 is conditional on head 1's draft being accepted.
+   */
+  readonly acceptance?: {
+    readonly proposed: readonly number[];
+    readonly accepted: readonly number[];
+    readonly rate: readonly number[];
+  };
+}
+
+export interface GenerateResult {
+  /** Generated text (prompt excluded), ending right before a matched stop string. */
+  readonly text: string;
+  /**
+   * Generated token ids (prompt and eos excluded). With a stop string: the fewest tokens whose
+   * text covers `text` (the last may hold the start of the stop string when it begins mid-token).
+   */
+  readonly tokens: number[];
+  /** The prompt ids as fed to the model (after truncation). */
+  readonly promptIds: number[];
+  /** Tokens emitted by each forward pass, in order (prefill first). */
+  readonly steps: number[];
+  readonly finishReason: FinishReason;
+  readonly aborted: boolean;
+  /** The stop string that ended generation, when finishReason is `'stop'`. */
+  readonly stopString?: string;
+  readonly stats: GenerationStats;
+}
+
+/** One event of {@link stream}. */
+export type GenerateEvent =
+  | {
+      /** Newly completed text (complete UTF-8; never part of a possible stop string). */
+      readonly type: 'text';
+      readonly text: string;
+    }
+  | {
+      /** The tokens one forward pass emitted (as emitted; the final result is trimmed at a stop). */
+      readonly type: 'tokens';
+      readonly tokens: number[];
+      readonly step: number;
+    }
+  | {
+      /** Always last: the full result with statistics. */
+      readonly type: 'done';
+      readonly result: GenerateResult;
+    };
