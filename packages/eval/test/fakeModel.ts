@@ -26,7 +26,6 @@ export function tableModel(table: number[][][], contextLength = 64): MultiTokenM
         dispose() {
           disposed = true;
         },
-        // biome-ignore lint/suspicious/noExplicitAny: test hook
         _append(n: number) {
           length += n;
         },
