@@ -301,7 +301,8 @@ function parseHeader(bytes: Uint8Array, fileLength: number, options: CoOccurrenc
   }
   // Header checksum, computed with the checksum field zeroed.
   const stored = dv.getUint32(120, true);
-  const copy = bytes.slice(0, headerEnd);
+  // A copy (not .slice(): on a Node Buffer that is a view, and we zero a field of it).
+  const copy = new Uint8Array(bytes.subarray(0, headerEnd));
   new DataView(copy.buffer).setUint32(120, 0, true);
   if (tableChecksum(copy) !== stored)
     throw formatError('header checksum mismatch (corrupt file).', { field: 'checksum' });
@@ -650,7 +651,7 @@ export function loadCoOccurrenceTables(
   if (source instanceof Uint8Array) bytes = source;
   else if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
   else throw formatError('expected an ArrayBuffer or Uint8Array.');
-  if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
+  if (bytes.byteOffset % 8 !== 0) bytes = new Uint8Array(bytes); // copy once (Buffer.slice would not)
   try {
     const parsed = parseHeader(bytes, bytes.byteLength, options);
     return buildTables(bytes.buffer as ArrayBuffer, bytes.byteOffset, parsed, options, (e) => e.offset);
@@ -689,7 +690,7 @@ async function readParsedHeader(reader: RangeReader, options: CoOccurrenceLoadOp
   const headerEnd =
     HEADER_BYTES + align8(Math.min(hashBytes, MAX_HASH_BYTES)) + Math.min(sections, 16) * DIRECTORY_ENTRY_BYTES;
   const head = await reader.read(0, Math.min(headerEnd, size));
-  return parseHeader(head.byteOffset % 8 === 0 ? head : head.slice(), size, options);
+  return parseHeader(head.byteOffset % 8 === 0 ? head : new Uint8Array(head), size, options);
 }
 
 /**
@@ -738,33 +739,53 @@ export function bufferRangeReader(bytes: Uint8Array): RangeReader {
 }
 
 /**
- * A RangeReader over HTTP(S) with `Range` requests (the server must honour them, answering 206).
- * `size` comes from a HEAD request's Content-Length. Browser- and Node-safe (global fetch).
+ * A RangeReader over HTTP(S) with `Range` requests. `size` comes from a HEAD request's
+ * Content-Length. A server that ignores ranges (answers 200 with the whole file) still works: the
+ * body is kept and every later read is served from it. Browser- and Node-safe (global fetch).
+ * Failures (network, HTTP errors, no Content-Length) are DYNAMO_IO.
  */
 export async function fetchRangeReader(url: string, init: { fetch?: typeof fetch } = {}): Promise<RangeReader> {
   const doFetch = init.fetch ?? globalThis.fetch;
+  const ioError = (message: string, cause?: unknown): DynamoError =>
+    new DynamoError(DynamoErrorCode.IO, message, { details: { file: url }, cause });
   let size: number;
   try {
     const head = await doFetch(url, { method: 'HEAD' });
     size = Number(head.headers.get('content-length'));
     if (!head.ok || !Number.isSafeInteger(size)) throw new Error(`HTTP ${head.status}, no Content-Length`);
   } catch (cause) {
-    throw new DynamoError(DynamoErrorCode.IO, `Cannot read co-occurrence tables from ${url}.`, {
-      details: { file: url },
-      cause,
-    });
+    throw ioError(`Cannot read co-occurrence tables from ${url}.`, cause);
   }
+  let whole: Uint8Array | undefined;
   return {
     size,
     read: async (offset, length) => {
-      const response = await doFetch(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
-      if (response.status !== 206 && !(response.status === 200 && offset === 0)) {
-        throw new DynamoError(DynamoErrorCode.IO, `Range request to ${url} answered HTTP ${response.status}.`, {
-          details: { file: url },
-        });
+      if (whole !== undefined) return whole.subarray(offset, offset + length);
+      let response: Response;
+      try {
+        response = await doFetch(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
+      } catch (cause) {
+        throw ioError(`Range request to ${url} failed.`, cause);
       }
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return response.status === 200 ? bytes.subarray(offset, offset + length) : bytes;
+      if (response.status === 200) {
+        // Ranges not supported: keep the whole file.
+        whole = new Uint8Array(await response.arrayBuffer());
+        return whole.subarray(offset, offset + length);
+      }
+      if (response.status !== 206) throw ioError(`Range request to ${url} answered HTTP ${response.status}.`);
+      return new Uint8Array(await response.arrayBuffer());
     },
   };
+}
+
+/**
+ * `load(url)`: tables from a URL, lazily — the header first (vocabulary and tokenizer checked
+ * before anything else is downloaded), then only the sections needed (`maxOrder: 2` skips the
+ * triplets), by range requests (whole-file GET when the server ignores ranges).
+ */
+export async function loadCoOccurrenceTablesUrl(
+  url: string,
+  options: CoOccurrenceLoadOptions & { fetch?: typeof fetch } = {},
+): Promise<CoOccurrenceTables> {
+  return loadCoOccurrenceTablesFrom(await fetchRangeReader(url, { fetch: options.fetch }), options);
 }

@@ -33,6 +33,7 @@ export {
   fetchRangeReader,
   loadCoOccurrenceTables,
   loadCoOccurrenceTablesFrom,
+  loadCoOccurrenceTablesUrl,
   readCoOccurrenceHeader,
   tableChecksum,
 } from './coOccurrenceTables.js';

@@ -147,10 +147,11 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
     renormalize: checkEnum('renormalize', options.renormalize ?? 'full', ['full', 'mass', 'none']),
     staticThreshold: st,
   };
-  if (resolved.topK ** resolved.maxTokens > 16_777_216) {
+  // The joint's buffers are sized k^n up front (≈ 28 bytes per cell): 2^21 cells ≈ 59 MB at most.
+  if (resolved.topK ** resolved.maxTokens > 2_097_152) {
     throw new DynamoError(
       DynamoErrorCode.INVALID_OPTION,
-      'Option "topK" is too large for this many heads (k^n > 2^24 cells).',
+      `Option "topK" is too large for ${resolved.maxTokens} heads: k^n must be ≤ 2^21 cells (k ≤ 128 for 3 heads, ≤ 1024 for 2).`,
       {
         details: { option: 'topK', actual: resolved.topK },
       },
@@ -225,6 +226,7 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
   const repetitionScratch = new RepetitionScratch();
   const outs = [new Int32Array(0), new Int32Array(1), new Int32Array(2), new Int32Array(3)];
   const processed: Float32Array[] = [];
+  const processorContext: { head: number; history: Int32Array } = { head: 0, history: new Int32Array(0) };
   const stats: DynamoStats = { steps: 0, tokens: 0, emitted: [0, 0, 0, 0] };
   const thresholdOptions = { kernel, sampleBlurred: o.sampleBlurred, histogram, result: new Float64Array(1) };
 
@@ -241,7 +243,9 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
     let buf = processed[h];
     if (buf === undefined || buf.length !== raw.length) buf = processed[h] = new Float32Array(raw.length);
     buf.set(raw);
-    for (const p of processors) p.process(buf, { head: h, history: view.history });
+    processorContext.head = h;
+    processorContext.history = view.history;
+    for (let i = 0; i < processors.length; i++) (processors[i] as LogitsProcessor).process(buf, processorContext);
     return buf;
   };
 

@@ -81,7 +81,21 @@ export function blurCells(cells: JointCells, kernel: Float64Array): void {
       const rest = idx - r0 * kk;
       const r1 = Math.floor(rest / k);
       const r2 = rest - r1 * k;
-      if (r0 >= R && r1 >= R && r2 >= R && r0 < k - R && r1 < k - R && r2 < k - R) {
+      if (R === 1 && r0 >= 1 && r1 >= 1 && r2 >= 1 && r0 < k - 1 && r1 < k - 1 && r2 < k - 1) {
+        // Interior cell, kernel of 3 (the default): the 27 taps unrolled.
+        const a = kernel[0] as number;
+        const b = kernel[1] as number;
+        const c2 = kernel[2] as number;
+        let plane = 0;
+        for (let d0 = -1; d0 <= 1; d0++) {
+          const p = idx + d0 * kk;
+          const lm = a * (grid[p - k - 1] as number) + b * (grid[p - k] as number) + c2 * (grid[p - k + 1] as number);
+          const l0 = a * (grid[p - 1] as number) + b * (grid[p] as number) + c2 * (grid[p + 1] as number);
+          const lp = a * (grid[p + k - 1] as number) + b * (grid[p + k] as number) + c2 * (grid[p + k + 1] as number);
+          plane = a * lm + b * l0 + c2 * lp;
+          acc += (d0 === -1 ? a : d0 === 0 ? b : c2) * plane;
+        }
+      } else if (r0 >= R && r1 >= R && r2 >= R && r0 < k - R && r1 < k - R && r2 < k - R) {
         // Interior cell: no bounds checks.
         for (let d0 = -R; d0 <= R; d0++) {
           const w0 = kernel[d0 + R] as number;

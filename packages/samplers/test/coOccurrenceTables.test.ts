@@ -5,8 +5,10 @@ import {
   buildCoOccurrenceTables,
   buildCoOccurrenceTablesSync,
   COOCCURRENCE_FORMAT_VERSION,
+  fetchRangeReader,
   loadCoOccurrenceTables,
   loadCoOccurrenceTablesFrom,
+  loadCoOccurrenceTablesUrl,
   NgramTableBuilder,
   readCoOccurrenceHeader,
   tableChecksum,
@@ -172,6 +174,14 @@ describe('co-occurrence tables: builder + loader', () => {
     shifted.set(bytes, 3);
     const t2 = loadCoOccurrenceTables(shifted.subarray(3));
     expect(t2.header.bigramCount).toBe(t.header.bigramCount);
+    // Node Buffers (whose slice() is a view): loading never modifies the input, twice works
+    const buf = Buffer.from(bytes);
+    const before = Buffer.from(buf);
+    loadCoOccurrenceTables(buf);
+    loadCoOccurrenceTables(buf);
+    expect(buf.equals(before)).toBe(true);
+    const pooled = Buffer.concat([Buffer.alloc(5), buf]).subarray(5); // unaligned Buffer view
+    expect(loadCoOccurrenceTables(pooled).header.bigramCount).toBe(t.header.bigramCount);
   });
 
   it('typed errors: wrong vocabulary, tokenizer hash, magic, version, truncation', () => {
@@ -222,6 +232,54 @@ describe('co-occurrence tables: builder + loader', () => {
       loadCoOccurrenceTablesFrom(bufferRangeReader(bytes.subarray(0, bytes.byteLength - 16))),
       DynamoErrorCode.TABLE_FORMAT,
     );
+  });
+
+  it('fetchRangeReader: HEAD for the size, Range requests for the sections; HTTP errors are DYNAMO_IO', async () => {
+    const bytes = buildCoOccurrenceTablesSync(docs, { vocabSize: V });
+    const ranges: string[] = [];
+    const fakeFetch = (async (_url: string, init?: RequestInit) => {
+      if (init?.method === 'HEAD') {
+        return new Response(null, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
+      }
+      const range = new Headers(init?.headers).get('range') as string;
+      ranges.push(range);
+      const [from, to] = range.replace('bytes=', '').split('-').map(Number) as [number, number];
+      return new Response(bytes.slice(from, to + 1), { status: 206 });
+    }) as typeof fetch;
+    const reader = await fetchRangeReader('https://example.test/tables.bin', { fetch: fakeFetch });
+    const t = await loadCoOccurrenceTablesFrom(reader, { vocabSize: V, maxOrder: 2 });
+    expect(t.order).toBe(2);
+    expect(t.header.bigramCount).toBeGreaterThan(0);
+    expect(ranges.length).toBe(2 + 4); // header probe, header + directory, 4 pair sections
+    const notFound = (async () => new Response(null, { status: 404 })) as unknown as typeof fetch;
+    await expectCodeAsync(fetchRangeReader('https://example.test/missing', { fetch: notFound }), DynamoErrorCode.IO);
+    const noRanges = (async (_u: string, init?: RequestInit) =>
+      init?.method === 'HEAD'
+        ? new Response(null, { status: 200, headers: { 'content-length': String(bytes.byteLength) } })
+        : new Response('busy', { status: 503 })) as typeof fetch;
+    await expectCodeAsync(
+      loadCoOccurrenceTablesUrl('https://example.test/tables.bin', { fetch: noRanges }),
+      DynamoErrorCode.IO,
+    );
+    const throwing = (async () => {
+      throw new TypeError('network down');
+    }) as unknown as typeof fetch;
+    await expectCodeAsync(loadCoOccurrenceTablesUrl('https://example.test/x', { fetch: throwing }), DynamoErrorCode.IO);
+    // a server that ignores Range answers 200 with the whole file: fetched once, then served from memory
+    let gets = 0;
+    const ignoresRanges = (async (_u: string, init?: RequestInit) => {
+      if (init?.method === 'HEAD') {
+        return new Response(null, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
+      }
+      gets++;
+      return new Response(bytes.slice(), { status: 200 });
+    }) as typeof fetch;
+    const whole = await loadCoOccurrenceTablesUrl('https://example.test/tables.bin', {
+      fetch: ignoresRanges,
+      vocabSize: V,
+    });
+    expect(whole.header.bigramCount).toBe(t.header.bigramCount);
+    expect(gets).toBe(1);
   });
 
   it('async iterables, progress, memory cap, bad tokens', async () => {

@@ -61,6 +61,7 @@ describe('dynamo(): options', () => {
       { staticThreshold: 'x' },
       { repetition: 'all' },
       { repetitionPenalty: 0 },
+      { topK: 129 }, // 129^3 cells > 2^21
     ]) {
       expect(codeOf(() => dynamo({ tables, ...(bad as object) }))).toBe(DynamoErrorCode.INVALID_OPTION);
     }
@@ -189,6 +190,20 @@ describe('dynamo(): behaviour', () => {
       expect(out).not.toContain(banned);
       expect(logits[0]?.[banned]).toBe(100); // runtime buffer untouched
     }
+  });
+
+  it("renormalize: 'full' trusts a lone surviving n-gram, 'mass' backs off from it", () => {
+    // heads are confident in 1 2 3, but only the unlikely triplet 4 5 6 was ever seen
+    const t = tablesFrom([[4, 5, 6]], 10);
+    const logits = [1, 2, 3].map((tok) => {
+      const row = new Float32Array(10);
+      row[tok] = 4;
+      return row;
+    });
+    const full = dynamo({ tables: t, renormalize: 'full' }).sample(makeStepView(logits));
+    expect(Array.from(full)).toEqual([4, 5, 6]);
+    const mass = dynamo({ tables: t, renormalize: 'mass' }).sample(makeStepView(logits));
+    expect(mass.length).toBe(1);
   });
 
   it('a confident joint emits 3 tokens at the default eps_b 0.5; an uncertain one backs off', () => {
