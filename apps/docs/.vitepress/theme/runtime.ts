@@ -1,0 +1,334 @@
+/**
+ * Browser-only: loads the reference model (@dynamojs/model-tiny, copied into the site's /model/ by
+ * scripts/prebuild.mjs) with onnxruntime-web, through the packages' browser entries. Imported
+ * dynamically from the live examples' onMounted, never during server-side rendering.
+ */
+import type { MultiTokenModel, Sampler } from '@dynamojs/core';
+import { type GenerationMode, type GenerationStats, stream } from '@dynamojs/generate';
+import { loadModel, type ModelSource } from '@dynamojs/onnx/web';
+import { type CoOccurrenceTables, dynamo, dynamoDrafter, loadCoOccurrenceTables, sampling } from '@dynamojs/samplers';
+import { createTokenizer, type DynamoTokenizer } from '@dynamojs/tokenizer';
+import * as ort from 'onnxruntime-web';
+
+// onnxruntime-web prints its warnings (e.g. "some nodes were not assigned to the preferred
+// execution providers" on WebGPU) through console.error: keep the console for real errors.
+ort.env.logLevel = 'error';
+
+export type DeviceChoice = 'auto' | 'wasm' | 'webgpu';
+
+export interface Decoding {
+  readonly topK: number;
+  readonly temperature: number;
+  readonly repetitionPenalty: number;
+  readonly epsilon: number;
+}
+
+export interface Reference {
+  /** The 3-head DynaMo graph. */
+  readonly model: MultiTokenModel & { deviceReport?: { summary: string } };
+  /** The base-only graph: the honest `ar` baseline (no extra head layers run). */
+  readonly baseModel: MultiTokenModel;
+  readonly tokenizer: DynamoTokenizer;
+  readonly tables: CoOccurrenceTables;
+  readonly device: string;
+  readonly deviceSummary: string;
+  readonly contextLength: number;
+  readonly decoding: Decoding;
+}
+
+export interface LoadProgress {
+  readonly loaded: number;
+  readonly total: number;
+  readonly phase: string;
+}
+
+/** The site's base URL (VitePress `base`), so the files are found under a sub-path too. */
+function siteUrl(path: string): URL {
+  const base = (import.meta as unknown as { env?: { BASE_URL?: string } }).env?.BASE_URL ?? '/';
+  return new URL(`${base}${path}`, location.href);
+}
+
+/**
+ * The model folder: the site's /model/, or `?model=path/` (another DynaMo model folder served by
+ * the same site — also how the tests check the failed-load message).
+ */
+function modelRoot(): URL {
+  const override = new URLSearchParams(location.search).get('model');
+  if (!override) return siteUrl('model/');
+  const url = new URL(override.endsWith('/') ? override : `${override}/`, location.href);
+  if (url.origin !== location.origin) throw new Error(`?model= must be a folder on this site, not ${url.origin}.`);
+  return url;
+}
+
+/** A ModelSource over fetch that reports bytes as they arrive. */
+function progressSource(root: URL, onBytes: (n: number) => void): ModelSource {
+  return {
+    description: root.href,
+    kind: 'url',
+    locate: (path) => new URL(path, root).href,
+    async read(path) {
+      const url = new URL(path, root).href;
+      let response: Response;
+      try {
+        response = await fetch(url);
+      } catch (error) {
+        throw new Error(`Could not fetch ${url}: ${(error as Error).message}`);
+      }
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
+      if (!response.body) {
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        onBytes(bytes.byteLength);
+        return bytes;
+      }
+      const reader = response.body.getReader();
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        size += value.byteLength;
+        onBytes(value.byteLength);
+      }
+      const out = new Uint8Array(size);
+      let offset = 0;
+      for (const c of chunks) {
+        out.set(c, offset);
+        offset += c.byteLength;
+      }
+      return out;
+    },
+  };
+}
+
+interface ManifestFile {
+  readonly role: string;
+  readonly variant?: string;
+  readonly path: string;
+  readonly bytes?: number;
+}
+
+const loads = new Map<string, Promise<Reference>>();
+
+/** Loads (once per device choice and page) the reference model, its tokenizer and tables. */
+export function loadReference(device: DeviceChoice, onProgress: (p: LoadProgress) => void): Promise<Reference> {
+  let p = loads.get(device);
+  if (!p) {
+    p = doLoad(device, onProgress);
+    loads.set(device, p);
+    p.catch(() => loads.delete(device)); // a failed load can be retried
+  }
+  return p;
+}
+
+async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => void): Promise<Reference> {
+  const root = modelRoot();
+  const manifestUrl = new URL('dynamo.json', root);
+  let manifestResponse: Response;
+  try {
+    manifestResponse = await fetch(manifestUrl);
+  } catch (error) {
+    throw new Error(`Could not fetch ${manifestUrl.href}: ${(error as Error).message}`);
+  }
+  if (!manifestResponse.ok) {
+    throw new Error(
+      `The reference model is not served by this site (${manifestUrl.href}: HTTP ${manifestResponse.status}).`,
+    );
+  }
+  const manifestText = await manifestResponse.text();
+  const manifest = JSON.parse(manifestText) as {
+    files: ManifestFile[];
+    contextLength: number;
+    vocabSize: number;
+    decoding?: Partial<Decoding>;
+  };
+  const want = (role: string, variant?: string) =>
+    manifest.files.find((f) => f.role === role && (variant === undefined || (f.variant ?? 'fp32') === variant));
+  const files = [want('model', 'fp32'), want('base-model'), want('tokenizer'), want('ngrams')];
+  const total = files.reduce((s, f) => s + (f?.bytes ?? 0), 0);
+  let loaded = 0;
+  let phase = 'Downloading the model';
+  const report = () => onProgress({ loaded, total, phase });
+  const source = progressSource(root, (n) => {
+    loaded += n;
+    report();
+  });
+  // Serve dynamo.json from memory (already fetched), everything else through the progress source.
+  const cached: ModelSource = {
+    ...source,
+    read: (path) =>
+      path === 'dynamo.json' ? Promise.resolve(new TextEncoder().encode(manifestText)) : source.read(path),
+  };
+  report();
+
+  const tokenizerBytes = await cached.read('tokenizer.json');
+  if (!tokenizerBytes) throw new Error('tokenizer.json is missing from the model folder.');
+  const tokenizer = createTokenizer(new TextDecoder().decode(tokenizerBytes), { name: 'tokenizer.json' });
+  const ngrams = await cached.read('ngrams.bin');
+  if (!ngrams) throw new Error('ngrams.bin is missing from the model folder.');
+  const tables = loadCoOccurrenceTables(ngrams, { vocabSize: manifest.vocabSize, tokenizerHash: tokenizer.hash });
+
+  const threads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  const options = {
+    device,
+    tokenizer,
+    checkTokenizerFile: false,
+    wasm: { wasmPaths: siteUrl('ort/').href, numThreads: threads, proxy: false },
+    sessionOptions: { logSeverityLevel: 3 },
+  } as const;
+  phase = 'Starting ONNX Runtime';
+  const model = await loadModel(cached, options);
+  report();
+  // The baseline runs where the DynaMo graph runs, so the comparison is on one device.
+  const used = (model.metadata.device ?? device) as DeviceChoice;
+  const baseModel = await loadModel(cached, {
+    ...options,
+    device: used === 'webgpu' ? 'webgpu' : 'wasm',
+    baseOnly: true,
+  });
+  phase = 'Ready';
+  loaded = total;
+  report();
+  const d = manifest.decoding ?? {};
+  return {
+    model,
+    baseModel,
+    tokenizer,
+    tables,
+    device: String(model.metadata.device),
+    deviceSummary: model.deviceReport?.summary ?? String(model.metadata.device),
+    contextLength: manifest.contextLength,
+    decoding: {
+      topK: d.topK ?? 50,
+      temperature: d.temperature ?? 0.7,
+      repetitionPenalty: d.repetitionPenalty ?? 1.1,
+      epsilon: d.epsilon ?? 0.5,
+    },
+  };
+}
+
+/** Whether this browser offers a WebGPU adapter (and why not, when it does not). */
+export async function webgpuStatus(): Promise<true | string> {
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return 'this browser has no WebGPU (navigator.gpu is missing)';
+  try {
+    return (await gpu.requestAdapter()) ? true : 'no WebGPU adapter (requestAdapter() returned null)';
+  } catch (error) {
+    return `requestAdapter() failed: ${(error as Error).message}`;
+  }
+}
+
+export interface RunOptions {
+  readonly ref: Reference;
+  readonly mode: GenerationMode;
+  readonly prompt: string;
+  readonly maxNewTokens: number;
+  readonly epsilon: number;
+  readonly seed: number;
+  readonly signal?: AbortSignal;
+  /** Overrides the mode's default sampler (the custom-sampler example). */
+  readonly sampler?: Sampler;
+}
+
+export interface Pass {
+  readonly text: string;
+  readonly tokens: number;
+}
+
+export interface LiveStats {
+  readonly tokens: number;
+  readonly passes: number;
+  readonly tokensPerPass: number;
+  readonly tokensPerSecond: number;
+  readonly elapsedMs: number;
+}
+
+export interface RunCallbacks {
+  onPass(pass: Pass, live: LiveStats): void;
+  onDone(stats: GenerationStats, finishReason: string): void;
+}
+
+/** The sampler each mode uses in the examples: the model's decoding defaults (dynamo.json). */
+export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: number): Sampler {
+  const d = ref.decoding;
+  if (mode === 'dynamo') {
+    return dynamo({
+      tables: ref.tables,
+      epsilon,
+      topK: d.topK,
+      temperature: d.temperature,
+      repetitionPenalty: d.repetitionPenalty,
+      vocabSize: ref.tokenizer.vocabSize,
+    });
+  }
+  return sampling({ temperature: d.temperature, topK: d.topK, repetitionPenalty: d.repetitionPenalty });
+}
+
+/** Streams one generation, reporting every forward pass's tokens and text. */
+export async function run(options: RunOptions, callbacks: RunCallbacks): Promise<void> {
+  const { ref, mode } = options;
+  const sampler = options.sampler ?? defaultSampler(ref, mode, options.epsilon);
+  const model = mode === 'ar' ? ref.baseModel : ref.model;
+  const decoder = ref.tokenizer.createDecoder();
+  const started = performance.now();
+  let firstPassAt = 0;
+  let tokens = 0;
+  let passes = 0;
+  let afterPrefill = 0;
+  const events = stream({
+    model,
+    tokenizer: ref.tokenizer,
+    prompt: options.prompt,
+    mode,
+    sampler,
+    ...(mode === 'verified' && { drafter: dynamoDrafter({ tables: ref.tables }) }),
+    maxNewTokens: options.maxNewTokens,
+    seed: options.seed,
+    ...(options.signal && { signal: options.signal }),
+  });
+  for await (const event of events) {
+    if (event.type === 'tokens') {
+      const now = performance.now();
+      passes++;
+      tokens += event.tokens.length;
+      if (passes === 1) firstPassAt = now;
+      else afterPrefill += event.tokens.length;
+      const decodeMs = now - firstPassAt;
+      callbacks.onPass(
+        { text: decoder.push(event.tokens), tokens: event.tokens.length },
+        {
+          tokens,
+          passes,
+          tokensPerPass: tokens / passes,
+          tokensPerSecond: decodeMs > 0 ? (afterPrefill / decodeMs) * 1000 : 0,
+          elapsedMs: now - started,
+        },
+      );
+      // Let the page paint between passes (a WASM pass blocks the main thread).
+      await new Promise((r) => setTimeout(r, 0));
+    } else if (event.type === 'done') {
+      const tail = decoder.flush();
+      if (tail)
+        callbacks.onPass(
+          { text: tail, tokens: 0 },
+          {
+            tokens,
+            passes,
+            tokensPerPass: passes ? tokens / passes : 0,
+            tokensPerSecond: event.result.stats.tokensPerSecond,
+            elapsedMs: performance.now() - started,
+          },
+        );
+      callbacks.onDone(event.result.stats, event.result.finishReason);
+    }
+  }
+}
+
+/** A readable one-line message for any error (DynamoError codes included). */
+export function describeError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e && typeof e === 'object' && typeof e.message === 'string')
+    return e.code ? `${e.code}: ${e.message}` : e.message;
+  return String(error);
+}
