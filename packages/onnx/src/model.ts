@@ -1,0 +1,317 @@
+import {
+  checkInteger,
+  checkTokenIds,
+  DynamoError,
+  DynamoErrorCode,
+  type ForwardOptions,
+  type ForwardResult,
+  type KVCache,
+  type ModelManifest,
+  type ModelMetadata,
+  type MultiTokenModel,
+  type PositionSelection,
+  throwIfAborted,
+} from '@dynamojs/core';
+import { type CacheOwner, OnnxKVCache } from './cache.js';
+import type { DeviceName, DeviceReport } from './devices.js';
+import { errorMessage } from './devices.js';
+import type { GraphSpec } from './graph.js';
+import type { OrtRuntime, OrtSession, OrtTensor } from './runtime.js';
+
+/** Everything `OnnxModel` is built from (the loaders assemble it). */
+export interface OnnxModelParts {
+  readonly ort: OrtRuntime;
+  readonly session: OrtSession;
+  readonly manifest: ModelManifest;
+  readonly graph: GraphSpec;
+  readonly device: DeviceName;
+  readonly deviceReport: DeviceReport;
+  /** The model file loaded (e.g. "/models/tiny/model.onnx"). */
+  readonly file: string;
+  /** The file variant loaded ("fp32", "q8", …). */
+  readonly variant: string;
+  /** True when this is the base-only graph of a multi-head model (`baseOnly: true`). */
+  readonly baseOnly: boolean;
+  /** Opens a session of the Slice graph on the same device, to trim device-resident caches. */
+  readonly createTrimSession?: () => Promise<OrtSession>;
+}
+
+class OnnxForwardResult implements ForwardResult {
+  constructor(
+    readonly heads: number,
+    readonly positionCount: number,
+    readonly headPositionCount: number,
+    private readonly base: Float32Array,
+    private readonly baseRow0: number,
+    private readonly extra: Float32Array | undefined,
+    private readonly extraRows: number,
+    private readonly extraRow0: number,
+    private readonly vocab: number,
+  ) {}
+
+  logits(head: number, index?: number): Float32Array {
+    if (!Number.isInteger(head) || head < 0 || head >= this.heads) {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        `logits(head = ${String(head)}): head must be an integer in [0, ${this.heads})` +
+          (this.heads === 1 && head > 0 ? ' (extra heads were skipped or the model has one head)' : '') +
+          '.',
+        { details: { option: 'head', expected: `[0, ${this.heads})`, actual: head } },
+      );
+    }
+    const count = head === 0 ? this.positionCount : this.headPositionCount;
+    const i = index ?? count - 1;
+    if (!Number.isInteger(i) || i < 0 || i >= count) {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        `logits(${head}, index = ${String(index)}): index must be an integer in [0, ${count}).`,
+        { details: { option: 'index', expected: `[0, ${count})`, actual: index } },
+      );
+    }
+    const V = this.vocab;
+    if (head === 0) {
+      const start = (this.baseRow0 + i) * V;
+      return this.base.subarray(start, start + V);
+    }
+    const start = ((head - 1) * this.extraRows + this.extraRow0 + i) * V;
+    return (this.extra as Float32Array).subarray(start, start + V);
+  }
+}
+
+function resolvePositions(option: string, value: PositionSelection, chunk: number): number {
+  if (value === 'last') return 1;
+  if (value === 'all') return chunk;
+  return checkInteger(option, value, { min: 1, max: chunk });
+}
+
+/**
+ * A DynaMo (or plain autoregressive) ONNX model: core's `MultiTokenModel` over ONNX Runtime.
+ * Create it with `loadModel` from `@dynamojs/onnx/node` or `@dynamojs/onnx/web`.
+ */
+export class OnnxModel implements MultiTokenModel {
+  readonly metadata: ModelMetadata;
+  readonly manifest: ModelManifest;
+  readonly deviceReport: DeviceReport;
+  readonly graph: GraphSpec;
+  readonly file: string;
+  readonly variant: string;
+  readonly baseOnly: boolean;
+  readonly #ort: OrtRuntime;
+  #session: OrtSession | null;
+  readonly #caches = new Set<OnnxKVCache>();
+  readonly #owner: CacheOwner;
+  readonly #ones: BigInt64Array;
+  readonly #scalars = new Map<number, OrtTensor>();
+  readonly #vocab: number;
+  readonly #context: number;
+  #trimSession: Promise<OrtSession> | null = null;
+
+  constructor(parts: OnnxModelParts) {
+    const { manifest, graph, ort, session } = parts;
+    this.#ort = ort;
+    this.#session = session;
+    this.manifest = manifest;
+    this.graph = graph;
+    this.file = parts.file;
+    this.variant = parts.variant;
+    this.baseOnly = parts.baseOnly;
+    this.deviceReport = parts.deviceReport;
+    this.#vocab = manifest.vocabSize;
+    this.#context = manifest.contextLength;
+    this.metadata = Object.freeze({
+      name: manifest.name,
+      heads: manifest.heads,
+      vocabSize: manifest.vocabSize,
+      contextLength: manifest.contextLength,
+      specialTokens: manifest.specialTokens,
+      device: parts.device,
+      ...(manifest.decoding && { decoding: manifest.decoding }),
+    });
+    this.#ones = new BigInt64Array(this.#context).fill(1n);
+    const emptyData = () => (graph.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0));
+    const emptyPast = graph.pastNames.map(
+      () => new ort.Tensor(graph.kvType, emptyData(), [1, graph.kvHeads, 0, graph.headDim]) as OrtTensor,
+    );
+    const model = this;
+    this.#owner = {
+      get disposed() {
+        return model.#session === null;
+      },
+      ort,
+      kvHeads: graph.kvHeads,
+      headDim: graph.headDim,
+      kvType: graph.kvType,
+      emptyPast,
+      forget: (cache) => model.#caches.delete(cache),
+      ...(parts.createTrimSession && {
+        sliceOnDevice: async (tensor: OrtTensor, length: number) => {
+          model.#trimSession ??= (parts.createTrimSession as () => Promise<OrtSession>)();
+          const trim = await model.#trimSession;
+          const out = await trim.run({
+            x: tensor,
+            length: new ort.Tensor('int64', BigInt64Array.of(BigInt(length)), [1]),
+          });
+          return out.y as OrtTensor;
+        },
+      }),
+    };
+  }
+
+  /** The device in use (same as `metadata.device`). */
+  get device(): DeviceName {
+    return this.metadata.device as DeviceName;
+  }
+
+  get disposed(): boolean {
+    return this.#session === null;
+  }
+
+  /** The underlying ONNX Runtime session (advanced use; do not dispose it). */
+  get session(): OrtSession {
+    return this.#alive();
+  }
+
+  #alive(): OrtSession {
+    if (!this.#session)
+      throw new DynamoError(DynamoErrorCode.DISPOSED, `The model "${this.metadata.name}" has been disposed.`);
+    return this.#session;
+  }
+
+  createCache(): OnnxKVCache {
+    this.#alive();
+    const cache = new OnnxKVCache(this.#owner);
+    this.#caches.add(cache);
+    return cache;
+  }
+
+  #scalar(k: number): OrtTensor {
+    let t = this.#scalars.get(k);
+    if (!t) {
+      t = new this.#ort.Tensor('int64', BigInt64Array.of(BigInt(k)), []);
+      if (this.#scalars.size < 64) this.#scalars.set(k, t);
+    }
+    return t;
+  }
+
+  async forward(newTokens: ArrayLike<number>, kvCache: KVCache, options: ForwardOptions = {}): Promise<ForwardResult> {
+    const session = this.#alive();
+    if (!(kvCache instanceof OnnxKVCache) || kvCache.owner !== this.#owner) {
+      throw new DynamoError(
+        DynamoErrorCode.CACHE_STATE,
+        `This KV cache was not created by the model "${this.metadata.name}" (use model.createCache()).`,
+      );
+    }
+    const cache = kvCache;
+    cache.assertUsable();
+    if (cache.busy) {
+      throw new DynamoError(
+        DynamoErrorCode.CACHE_STATE,
+        'A forward pass is already running on this KV cache; await it before the next one.',
+      );
+    }
+    const S = newTokens?.length;
+    if (typeof S !== 'number' || S < 1) {
+      throw new DynamoError(DynamoErrorCode.INVALID_OPTION, 'forward() needs at least one new token.', {
+        details: { option: 'newTokens', expected: 'length ≥ 1', actual: S },
+      });
+    }
+    checkTokenIds(newTokens, this.#vocab);
+    const P = cache.length;
+    if (P + S > this.#context) {
+      throw new DynamoError(
+        DynamoErrorCode.CONTEXT_OVERFLOW,
+        `${P} cached + ${S} new tokens exceed the context length of ${this.#context}.`,
+        { details: { expected: `≤ ${this.#context}`, actual: P + S } },
+      );
+    }
+    const K = resolvePositions('positions', options.positions ?? 'last', S);
+    const E = this.graph.extraHeads;
+    const headSel = options.headPositions ?? options.positions ?? 'last';
+    const skipHeads = E === 0 || headSel === 'none';
+    const K2 = skipHeads ? 1 : resolvePositions('headPositions', headSel as PositionSelection, S);
+    throwIfAborted(options.signal, 'forward pass');
+
+    cache.busy = true;
+    try {
+      const past = cache.currentTensors() ?? (await cache.pastTensors());
+      const ids = new BigInt64Array(S);
+      for (let i = 0; i < S; i++) ids[i] = BigInt(newTokens[i] as number);
+      const Tensor = this.#ort.Tensor;
+      const feeds: Record<string, OrtTensor> = {
+        input_ids: new Tensor('int64', ids, [1, S]),
+        attention_mask: new Tensor('int64', this.#ones.subarray(0, P + S), [1, P + S]),
+      };
+      if (this.graph.hasPositionIds) {
+        const pos = new BigInt64Array(S);
+        for (let i = 0; i < S; i++) pos[i] = BigInt(P + i);
+        feeds.position_ids = new Tensor('int64', pos, [1, S]);
+      }
+      const names = this.graph.pastNames;
+      for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
+      if (this.graph.hasLogitsToKeep) feeds.num_logits_to_keep = this.#scalar(K);
+      if (this.graph.hasHeadLogitsToKeep) feeds.num_head_logits_to_keep = this.#scalar(K2);
+
+      let out: Record<string, OrtTensor>;
+      try {
+        // no fetch list: the graph's outputs are exactly logits (+ head_logits) and present.*, and
+        // onnxruntime-common validates a fetch list name by name on every run
+        out = (await session.run(feeds)) as Record<string, OrtTensor>;
+      } catch (cause) {
+        throw new DynamoError(
+          DynamoErrorCode.RUNTIME,
+          `ONNX Runtime failed running ${this.file} on ${this.device}: ${errorMessage(cause)}`,
+          { details: { file: this.file }, cause },
+        );
+      }
+      const present = this.graph.presentNames.map((n) => out[n] as OrtTensor);
+      if (cache.disposed) {
+        for (const t of present) t.dispose();
+        throw new DynamoError(DynamoErrorCode.DISPOSED, 'The KV cache was disposed during the forward pass.');
+      }
+      cache.commit(present, P + S);
+
+      const logits = out.logits as OrtTensor;
+      const baseRows = logits.dims[1] as number;
+      const base = logits.data as Float32Array;
+      let extra: Float32Array | undefined;
+      let extraRows = 0;
+      if (!skipHeads) {
+        const head = out.head_logits as OrtTensor;
+        extra = head.data as Float32Array;
+        extraRows = head.dims[2] as number;
+      }
+      return new OnnxForwardResult(
+        skipHeads ? 1 : 1 + E,
+        K,
+        skipHeads ? 0 : K2,
+        base,
+        baseRows - K,
+        extra,
+        extraRows,
+        extraRows - K2,
+        this.#vocab,
+      );
+    } finally {
+      cache.busy = false;
+    }
+  }
+
+  /** Number of caches created by this model and not yet disposed. */
+  get liveCaches(): number {
+    return this.#caches.size;
+  }
+
+  async dispose(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    for (const cache of [...this.#caches]) cache.dispose();
+    this.#session = null;
+    for (const t of this.#owner.emptyPast) t.dispose();
+    for (const t of this.#scalars.values()) t.dispose();
+    this.#scalars.clear();
+    const trim = this.#trimSession;
+    this.#trimSession = null;
+    if (trim) await (await trim.catch(() => null))?.release();
+    await session.release();
+  }
+}

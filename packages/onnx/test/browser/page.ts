@@ -1,0 +1,91 @@
+// Runs in headless Chromium (bundled by webgpu-browser.test.ts with esbuild): loads the fixture
+// from /model/ with @dynamojs/onnx/web on WebGPU and on WASM and compares them.
+import { loadModel } from '../../src/web.js';
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+function scale(row: Float32Array): number {
+  let m = 0;
+  for (const v of row) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+/** Live GPUBuffers (created − destroyed), counted by wrapping the WebGPU API before ORT starts. */
+let liveBuffers = 0;
+function countGpuBuffers(): void {
+  const g = globalThis as unknown as {
+    GPUDevice?: { prototype: { createBuffer: (...a: unknown[]) => { destroy: () => void } } };
+    GPUBuffer?: { prototype: { destroy: () => void } };
+  };
+  if (!g.GPUDevice || !g.GPUBuffer) return;
+  const create = g.GPUDevice.prototype.createBuffer;
+  g.GPUDevice.prototype.createBuffer = function (...a: unknown[]) {
+    liveBuffers++;
+    return create.apply(this, a);
+  };
+  const destroy = g.GPUBuffer.prototype.destroy;
+  g.GPUBuffer.prototype.destroy = function () {
+    liveBuffers--;
+    return destroy.call(this);
+  };
+}
+
+export async function run(base: string) {
+  countGpuBuffers();
+  const opts = { wasm: { wasmPaths: `${base}/ort/`, numThreads: 1 } };
+  const gpu = await loadModel(`${base}/model/`, { ...opts, device: 'auto' });
+  const cpu = await loadModel(`${base}/model/`, { ...opts, device: 'wasm' });
+  const { heads, vocabSize } = gpu.metadata;
+  const ids = Array.from({ length: 38 }, (_, i) => 1 + ((i * 37) % (vocabSize - 1)));
+  const cg = gpu.createCache();
+  const cc = cpu.createCache();
+  let worst = 0;
+  let logitScale = 0;
+  const compare = async (chunk: number[], positions: 'last' | 'all') => {
+    const a = await gpu.forward(chunk, cg, { positions });
+    const rows = Array.from({ length: heads }, (_, h) =>
+      Array.from({ length: a.positionCount }, (_, i) => a.logits(h, i).slice()),
+    );
+    const b = await cpu.forward(chunk, cc, { positions });
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < b.positionCount; i++) {
+        worst = Math.max(worst, maxAbsDiff(rows[h]?.[i] as Float32Array, b.logits(h, i)));
+        logitScale = Math.max(logitScale, scale(b.logits(h, i)));
+      }
+    }
+  };
+  await compare(ids.slice(0, 8), 'all');
+  const location = cg.location;
+  for (let t = 8; t < 38; t++) await compare([ids[t] as number], 'last');
+  cg.trim(20);
+  cc.trim(20);
+  await compare(ids.slice(20, 23), 'all');
+  // soak: 300 steps with chunks and trims; live GPU buffers must stay flat (replaced tensors are
+  // released to ORT's buffer pool, not leaked)
+  const buffers: number[] = [];
+  for (let s = 0; s < 300; s++) {
+    if (s % 100 === 0) buffers.push(liveBuffers);
+    if (cg.length + 2 > 100) cg.trim(16 + (s % 11));
+    await gpu.forward(s % 5 === 0 ? [ids[s % 38] as number, 3] : [ids[s % 38] as number], cg);
+    if (s % 20 === 19) cg.trim(cg.length - 2);
+  }
+  const result = {
+    device: gpu.metadata.device,
+    report: gpu.deviceReport.summary,
+    location,
+    worst,
+    logitScale,
+    lengthAfterSoak: cg.length,
+    liveCaches: gpu.liveCaches,
+    buffers: [...buffers, liveBuffers],
+  };
+  cg.dispose();
+  cc.dispose();
+  await gpu.dispose();
+  await cpu.dispose();
+  return result;
+}

@@ -1,0 +1,120 @@
+// WebGPU in headless Chromium (SwiftShader adapter) through playwright-core: the fixture on
+// onnxruntime-web's WebGPU backend against its WASM backend. Needs /usr/bin/chromium (never
+// downloads a browser); skipped where it is missing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE } from './helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const ORT_DIST = join(root, 'node_modules/onnxruntime-web/dist');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+describe.skipIf(!existsSync(CHROMIUM))('webgpu in headless Chromium (playwright-core)', () => {
+  let server: Server;
+  let base = '';
+  let bundle = '';
+  const profile = mkdtempSync(join(tmpdir(), 'dynamo-chromium-'));
+
+  beforeAll(async () => {
+    const esbuild = await import('esbuild');
+    const out = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
+      bundle: true,
+      format: 'esm',
+      write: false,
+      platform: 'browser',
+      external: ['onnxruntime-web'],
+      alias: { '@dynamojs/core': join(root, 'packages/core/src/index.ts') },
+      logLevel: 'silent',
+    });
+    bundle = out.outputFiles[0]?.text ?? '';
+    const html = `<!doctype html><script type="importmap">{"imports":{"onnxruntime-web":"/ort/ort.min.mjs"}}</script><body>ready</body>`;
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (body: string | Buffer, type: string) => {
+        res.writeHead(200, { 'content-type': type });
+        res.end(body);
+      };
+      if (url.pathname === '/') return send(html, 'text/html');
+      if (url.pathname === '/page.js') return send(bundle, 'text/javascript');
+      const [dir, prefix] = url.pathname.startsWith('/ort/') ? [ORT_DIST, '/ort/'] : [FIXTURE, '/model/'];
+      const rel = normalize(url.pathname.slice(prefix.length));
+      const file = join(dir, rel);
+      if (!url.pathname.startsWith(prefix) || rel.startsWith('..') || !existsSync(file)) {
+        res.writeHead(404);
+        return res.end();
+      }
+      send(readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('auto picks WebGPU, keeps the cache in GPU buffers, matches WASM within 1e-3 × logit scale, survives a soak', async () => {
+    const { chromium } = await import('playwright-core');
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--enable-unsafe-webgpu',
+      ],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const logs: string[] = [];
+      page.on('console', (m) => logs.push(m.text()));
+      page.on('pageerror', (e) => logs.push(String(e)));
+      await page.goto(`${base}/`);
+      // a string, so that vitest's transform leaves the page's dynamic import alone
+      const result = (await page.evaluate(`import('${base}/page.js').then((m) => m.run('${base}'))`)) as {
+        device: string;
+        report: string;
+        location: string;
+        worst: number;
+        logitScale: number;
+        lengthAfterSoak: number;
+        liveCaches: number;
+        buffers: number[];
+      };
+      expect(result.device, `${result.report}\n${logs.join('\n')}`).toBe('webgpu');
+      expect(result.location).toBe('gpu-buffer');
+      expect(result.worst).toBeLessThanOrEqual(1e-3 * Math.max(1, result.logitScale));
+      expect(result.lengthAfterSoak).toBeGreaterThan(0);
+      expect(result.liveCaches).toBe(1);
+      console.log(
+        `browser webgpu vs wasm: max |Δlogit| ${result.worst.toExponential(2)} (scale ${result.logitScale.toFixed(1)}); ` +
+          `live GPU buffers at soak steps 0/100/200/300: ${result.buffers.join(' ')}`,
+      );
+      // flat after warm-up: leaking the 8 replaced cache tensors per step would add ~1600 buffers
+      const [, b100, , b300] = result.buffers as [number, number, number, number];
+      expect(b300 - b100).toBeLessThanOrEqual(16);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
+});
