@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { isDynamoError } from '@dynamojs/core';
 import { BENCH_HELP, benchCommand } from './commands/bench.js';
+import { EVAL_HELP, evalCommand } from './commands/eval.js';
 import { GENERATE_HELP, generateCommand } from './commands/generate.js';
 import { NGRAMS_HELP, ngramsCommand } from './commands/ngrams.js';
 import type { CliContext } from './commands/shared.js';
@@ -14,6 +15,7 @@ Commands:
   generate "prompt"   generate text (modes ar, dynamo, verified) and print statistics
   bench               compare the modes' tokens/s, tokens per pass and speed-up on a prompt set
   ngrams build        build co-occurrence tables for the DynaMo sampler from text files
+  eval                quality vs speed-up report: eps_b sweep, ablations, perplexities, plots
 
 Run \`dynamo <command> --help\` for a command's options.
 `;
@@ -22,9 +24,16 @@ const COMMANDS: Record<string, (argv: readonly string[], ctx: CliContext) => Pro
   generate: generateCommand,
   bench: benchCommand,
   ngrams: ngramsCommand,
+  eval: evalCommand,
 };
 
-export const HELP = { main: MAIN_HELP, generate: GENERATE_HELP, bench: BENCH_HELP, ngrams: NGRAMS_HELP };
+export const HELP = {
+  main: MAIN_HELP,
+  generate: GENERATE_HELP,
+  bench: BENCH_HELP,
+  ngrams: NGRAMS_HELP,
+  eval: EVAL_HELP,
+};
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code. Errors are
@@ -50,7 +59,7 @@ export async function runCli(argv: readonly string[], context: Partial<CliContex
   const run = COMMANDS[command];
   if (run === undefined) {
     ctx.stderr.write(
-      `error DYNAMO_INVALID_OPTION: unknown command "${command}" (expected generate, bench or ngrams). See dynamo --help.\n`,
+      `error DYNAMO_INVALID_OPTION: unknown command "${command}" (expected generate, bench, ngrams or eval). See dynamo --help.\n`,
     );
     return 2;
   }

@@ -4,6 +4,7 @@
 export { HELP, MAIN_HELP, runCli } from './cli.js';
 export type { BenchReport, BenchRow } from './commands/bench.js';
 export { BENCH_HELP, formatTable } from './commands/bench.js';
+export { EVAL_HELP, evalCommand } from './commands/eval.js';
 export { GENERATE_HELP } from './commands/generate.js';
 export { NGRAMS_HELP } from './commands/ngrams.js';
 export type { CliContext, CliIo } from './commands/shared.js';
@@ -12,6 +13,7 @@ export type { TransformersRunner } from './commands/transformers.js';
 export { transformersRunner } from './commands/transformers.js';
 export type { Loader, LoadRequest, ModelBundle } from './loader.js';
 export { defaultModelDir, nodeLoader } from './loader.js';
+export { CHROMIUM_FLAGS, findChromium, svgToPng } from './png.js';
 export { DEFAULT_PROMPTS } from './prompts.js';
 export type { SamplerSettings } from './samplerFactory.js';
 export { defaultSettings, makeSampler } from './samplerFactory.js';

@@ -8,6 +8,7 @@ import {
   throwIfAborted,
 } from '@dynamojs/core';
 import { logSoftmaxAt, maxProbability } from './logSoftmaxAt.js';
+import { type MaskedJointOptions, MaskedJointScorer } from './maskedJoint.js';
 
 export interface PerplexityOptions {
   /** Window length in tokens (default: the model's context length). */
@@ -18,6 +19,11 @@ export interface PerplexityOptions {
   readonly epsilons?: readonly number[];
   /** Temperature applied to every head before the back-off test of PPL_d (default 1). */
   readonly temperature?: number;
+  /**
+   * Also report PPL_1:n under the co-occurrence-masked joint (renormalised over the per-head top-k
+   * grid, with a floor for n-grams outside it; see MaskedJointScorer and docs/eval.md).
+   */
+  readonly masked?: MaskedJointOptions;
   readonly signal?: AbortSignal;
   /** Called after each window with the number of tokens scored so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -40,6 +46,15 @@ export interface PerplexityReport {
   /** PPL_1:n for n = 1..heads from the independent joint estimate (index 0 equals PPL_1). */
   readonly pplJoint: readonly number[];
   readonly dynamic: readonly DynamicPerplexity[];
+  /**
+   * With `masked`: PPL_1:n for n = 1..min(heads, table order) under the masked joint (index 0
+   * equals PPL_1).
+   */
+  readonly pplJointMasked?: readonly number[];
+  /** With `masked`: share of positions whose true n-gram is a surviving cell of the grid (index 0: 1). */
+  readonly maskedCoverage?: readonly number[];
+  /** With `masked`: the floor λ given to the independent joint (n-grams outside the grid). */
+  readonly maskedFloor?: number;
 }
 
 /**
@@ -75,6 +90,16 @@ export async function multiTokenPerplexity(
   const logp = Array.from({ length: heads }, () => new Float64Array(n).fill(Number.NaN));
   const bestLogp = epsilons.length ? Array.from({ length: heads }, () => new Float64Array(n)) : [];
 
+  const scorer = options.masked ? new MaskedJointScorer(options.masked, heads, vocabSize) : undefined;
+  const maskedN = scorer?.maxN ?? 0;
+  const maskedSum = new Float64Array(maskedN + 1);
+  const maskedCount = new Float64Array(maskedN + 1);
+  const maskedCovered = new Float64Array(maskedN + 1);
+  const logq = new Float64Array(maskedN + 1);
+  const covered = new Uint8Array(maskedN + 1);
+  const logIndependent = new Float64Array(maskedN + 1);
+  const rows: Float32Array[] = [];
+
   const ids = Int32Array.from(tokens as ArrayLike<number>);
   let scoredFrom = 0; // positions < scoredFrom already scored
   for (let begin = 0; ; begin += stride) {
@@ -94,6 +119,22 @@ export async function multiTokenPerplexity(
           const row = result.logits(h, t - begin);
           (logp[h] as Float64Array)[t] = logSoftmaxAt(row, ids[target] as number);
           if (epsilons.length) (bestLogp[h] as Float64Array)[t] = Math.log(maxProbability(row, temperature));
+          if (scorer && h < maskedN) rows[h] = row;
+        }
+        const available = Math.min(maskedN, n - 1 - t);
+        if (scorer && available >= 2) {
+          rows.length = available;
+          let acc = 0;
+          for (let k = 1; k <= available; k++) {
+            acc += (logp[k - 1] as Float64Array)[t] as number;
+            logIndependent[k] = acc;
+          }
+          scorer.score(rows, ids.subarray(t + 1, t + 1 + available), logIndependent, logq, covered);
+          for (let k = 2; k <= available; k++) {
+            maskedSum[k] = (maskedSum[k] as number) + (logq[k] as number);
+            maskedCount[k] = (maskedCount[k] as number) + 1;
+            maskedCovered[k] = (maskedCovered[k] as number) + (covered[k] as number);
+          }
         }
       }
       scoredFrom = end;
@@ -123,7 +164,15 @@ export async function multiTokenPerplexity(
   }
 
   const dynamic = epsilons.map((epsilon) => dynamicPerplexity(epsilon, heads, n, logp, bestLogp));
-  return { tokens: n, heads, pplHead, pplJoint, dynamic };
+  if (!scorer) return { tokens: n, heads, pplHead, pplJoint, dynamic };
+  const pplJointMasked = [pplHead[0] as number];
+  const maskedCoverage = [1];
+  for (let k = 2; k <= maskedN; k++) {
+    const count = maskedCount[k] as number;
+    pplJointMasked.push(count ? Math.exp(-(maskedSum[k] as number) / count / k) : Number.NaN);
+    maskedCoverage.push(count ? (maskedCovered[k] as number) / count : Number.NaN);
+  }
+  return { tokens: n, heads, pplHead, pplJoint, dynamic, pplJointMasked, maskedCoverage, maskedFloor: scorer.floor };
 }
 
 function dynamicPerplexity(
