@@ -47,7 +47,8 @@ export function scale(d0: number, d1: number, r0: number, r1: number): (v: numbe
 /** The document: white background, title, axes with ticks and labels. */
 export function svgDocument(frame: Frame, title: string, body: string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${frame.width}" height="${frame.height}" viewBox="0 0 ${frame.width} ${frame.height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${frame.width}" height="${frame.height}" viewBox="0 0 ${frame.width} ${frame.height}" font-family="Helvetica, Arial, sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${frame.width}" height="${frame.height}" fill="#ffffff"/>`,
     `<text x="${n2(frame.width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     ...body,

@@ -23,7 +23,7 @@ const ref = new Float32Array(
 );
 
 env.allowRemoteModels = false;
-env.localModelPath = modelDir + '/';
+env.localModelPath = `${modelDir}/`;
 const model = await AutoModelForCausalLM.from_pretrained('base', { dtype: 'fp32', device: 'cpu' });
 const ids = r0.inputIds;
 const input_ids = new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
