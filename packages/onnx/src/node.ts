@@ -2,7 +2,7 @@
  * @dynamojs/onnx/node — load DynaMo (and plain transformers.js-layout) ONNX models in Node with
  * onnxruntime-node: devices `cpu`, `cuda`, `webgpu` (`'auto'`: cuda → webgpu → cpu).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -111,7 +111,20 @@ function nodeAutoProbe(device: DeviceName): DeviceAvailability {
   if (files.length > 0 && files.every((f) => /swiftshader|lvp|lavapipe|mock/i.test(f))) {
     return `Vulkan is pinned to a software driver (${icd}), slower than the CPU: request device "webgpu" explicitly to use it`;
   }
+  if (process.platform === 'linux' && files.length === 0 && !hasGpuDeviceNode()) {
+    // Without a GPU, Dawn would only find a software adapter (and print its probing errors).
+    return 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg) found: request device "webgpu" explicitly to try it';
+  }
   return true;
+}
+
+function hasGpuDeviceNode(): boolean {
+  try {
+    if (existsSync('/dev/nvidia0') || existsSync('/dev/dxg')) return true;
+    return readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+  } catch {
+    return false;
+  }
 }
 
 export const nodePlatform: DevicePlatform = {
