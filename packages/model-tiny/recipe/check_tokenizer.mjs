@@ -13,7 +13,8 @@ const tokPath = process.argv[2] ?? join(here, 'work', 'tokenizer.json');
 const checkPath = process.argv[3] ?? join(here, 'work', 'tokenizer_check.json');
 const tj = JSON.parse(readFileSync(tokPath, 'utf8'));
 const cfgPath = join(dirname(tokPath), 'tokenizer_config.json');
-let tc = {};
+// without a tokenizer_config.json next to it: no clean-up of spaces on decode (the model's setting)
+let tc = { clean_up_tokenization_spaces: false };
 try {
   tc = JSON.parse(readFileSync(cfgPath, 'utf8'));
 } catch {
