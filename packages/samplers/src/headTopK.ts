@@ -1,3 +1,4 @@
+import { siftDown, siftUp } from './binaryHeap.js';
 import { checkLogits } from './checkLogits.js';
 
 /**
@@ -65,56 +66,10 @@ function consider(logits: Float32Array, from: number, to: number, heap: Int32Arr
     } else {
       // j is larger than every kept id, so it only wins with a strictly larger value.
       heap[0] = j;
-      siftDown(logits, heap, state.size);
+      siftDown(logits, heap, state.size, 0);
       state.root = logits[heap[0] as number] as number;
     }
   }
-}
-
-/** True when entry (va, ia) ranks below (vb, ib): smaller value, or equal value and higher id. */
-function worse(va: number, ia: number, vb: number, ib: number): boolean {
-  return va < vb || (va === vb && ia > ib);
-}
-
-function siftDown(values: Float32Array, heap: Int32Array, size: number): void {
-  let i = 0;
-  const item = heap[0] as number;
-  const iv = values[item] as number;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= size) break;
-    let c = l;
-    let cItem = heap[l] as number;
-    let cv = values[cItem] as number;
-    const r = l + 1;
-    if (r < size) {
-      const rItem = heap[r] as number;
-      const rv = values[rItem] as number;
-      if (worse(rv, rItem, cv, cItem)) {
-        c = r;
-        cItem = rItem;
-        cv = rv;
-      }
-    }
-    if (!worse(cv, cItem, iv, item)) break;
-    heap[i] = cItem;
-    i = c;
-  }
-  heap[i] = item;
-}
-
-function siftUp(values: Float32Array, heap: Int32Array, start: number): void {
-  let i = start;
-  const item = heap[i] as number;
-  const iv = values[item] as number;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const pItem = heap[p] as number;
-    if (!worse(iv, item, values[pItem] as number, pItem)) break;
-    heap[i] = pItem;
-    i = p;
-  }
-  heap[i] = item;
 }
 
 /**
@@ -166,7 +121,7 @@ export function selectHeadTopK(logits: Float32Array, k: number, temperature: num
     const worst = heap[0] as number;
     heap[0] = heap[end] as number;
     heap[end] = worst;
-    siftDown(logits, heap, end);
+    siftDown(logits, heap, end, 0);
   }
   out.count = size;
   if (size === 0) return;
