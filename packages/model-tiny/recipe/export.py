@@ -23,86 +23,21 @@ import time
 import numpy as np
 import onnx
 import torch
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, DynamoModel, count_params  # noqa: E402
+from onnx_graph import build_graph  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PKG = os.path.dirname(HERE)
-OPSET = 17
-
-
-class ExportWrapper(torch.nn.Module):
-    def __init__(self, model, with_heads):
-        super().__init__()
-        self.model = model
-        self.with_heads = with_heads
-        self.C = model.cfg.num_layers + (model.cfg.extra_heads if with_heads else 0)
-
-    def forward(self, input_ids, attention_mask, position_ids, *rest):
-        C = self.C
-        flat = rest[:2 * C]
-        past = [(flat[2 * i], flat[2 * i + 1]) for i in range(C)]
-        k1 = k2 = None
-        if self.with_heads:
-            k1, k2 = rest[2 * C], rest[2 * C + 1]
-        logits, head_logits, presents = self.model.forward_cached(
-            input_ids, attention_mask, position_ids, past, with_heads=self.with_heads,
-            num_logits_to_keep=k1, num_head_logits_to_keep=k2)
-        out = [logits]
-        if self.with_heads:
-            out.append(head_logits)
-        for k, v in presents:
-            out += [k, v]
-        return tuple(out)
-
-
-def io_names(cfg, with_heads):
-    C = cfg.num_layers + (cfg.extra_heads if with_heads else 0)
-    ins = ["input_ids", "attention_mask", "position_ids"]
-    for i in range(C):
-        ins += ["past_key_values.%d.key" % i, "past_key_values.%d.value" % i]
-    if with_heads:
-        ins += ["num_logits_to_keep", "num_head_logits_to_keep"]
-    outs = ["logits"] + (["head_logits"] if with_heads else [])
-    for i in range(C):
-        outs += ["present.%d.key" % i, "present.%d.value" % i]
-    dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-           "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-           "position_ids": {0: "batch_size", 1: "sequence_length"},
-           "logits": {0: "batch_size", 1: "logits_length"}}
-    if with_heads:
-        dyn["head_logits"] = {0: "batch_size", 2: "head_logits_length"}
-    for i in range(C):
-        for kv in ("key", "value"):
-            dyn["past_key_values.%d.%s" % (i, kv)] = {0: "batch_size", 2: "past_sequence_length"}
-            dyn["present.%d.%s" % (i, kv)] = {0: "batch_size", 2: "total_sequence_length"}
-    return ins, outs, dyn, C
 
 
 def export_onnx(model, path, with_heads):
-    cfg = model.cfg
-    ins, outs, dyn, C = io_names(cfg, with_heads)
-    A, D = cfg.num_heads, cfg.head_dim
-    P, S = 2, 3
-    ids = torch.randint(1, cfg.vocab_size, (1, S))
-    args = [ids, torch.ones(1, P + S, dtype=torch.int64), torch.arange(P, P + S).unsqueeze(0)]
-    for _ in range(C):
-        args += [torch.randn(1, A, P, D), torch.randn(1, A, P, D)]
-    if with_heads:
-        args += [torch.tensor(0, dtype=torch.int64), torch.tensor(0, dtype=torch.int64)]
-    w = ExportWrapper(model, with_heads).eval()
+    """Writes the multi-head graph (with_heads) or the base-only graph with recipe/onnx_graph.py."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with torch.no_grad():
-        torch.onnx.export(w, tuple(args), path, input_names=ins, output_names=outs, dynamic_axes=dyn,
-                          opset_version=OPSET, do_constant_folding=True)
-    m = onnx.load(path)
-    # num_logits_to_keep / num_head_logits_to_keep are plain (required) graph inputs: onnxruntime-node
-    # neither lists nor feeds inputs that are backed by an initializer, so a default cannot be given in
-    # the graph. 0 means "all positions" (as in Hugging Face's logits_to_keep).
-    m.producer_name = "dynamojs-model-tiny"
-    onnx.checker.check_model(m)
+    m = build_graph(model.state_dict(), model.cfg, with_heads,
+                    name="dynamo-multi-head" if with_heads else "dynamo-base")
     onnx.save(m, path)
     return path
 
@@ -360,6 +295,8 @@ def main():
                     d[sp + "Tokens"] = st["tokens"]
                     d[sp + "Docs"] = st["docs"]
             data.append(d)
+    elif state.get("provenance_data"):
+        data = state["provenance_data"]  # a checkpoint recovered by ckpt_from_onnx.py
     nb, nh = count_params(model)
     tc = state.get("train_cfg", {})
     quality = {"ppl1": None, "ppl2": None, "ppl3": None, "ppl1to2": None, "ppl1to3": None, "headAgreement": {}}
@@ -406,6 +343,8 @@ def main():
             "checkpointSavedAt": state.get("saved_at"),
             "randomWeights": bool(args.random),
             "recipe": "packages/model-tiny/recipe (see README.md)",
+            "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches)",
+            **({"weightsRecoveredFrom": state["recovered_from"]} if state.get("recovered_from") else {}),
             "q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
                    "zeroPoints": True, "matmuls": nq},
             "exportedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

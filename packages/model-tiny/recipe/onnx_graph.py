@@ -1,0 +1,253 @@
+"""Writes the DynaMo.js ONNX graphs (docs/model-format.md) directly from a state dict.
+
+Same inputs, outputs and numbers as a `torch.onnx.export` of `DynamoModel.forward_cached`, built
+for speed instead (a decoder this small spends its time in per-operator overhead, not in FLOPs):
+
+* parallel residual: both LayerNorms of a layer normalise the same input, so a layer runs ONE
+  LayerNormalization (no affine) and ONE MatMul for [query|key|value | MLP up-projection], with both
+  LayerNorms' affine parameters and the 1/sqrt(D) attention scale folded into that weight;
+* rotary embeddings as x*cos + gather(x, rotate-half partner)*sin over the projection's columns, the
+  cos/sin tables built once per pass and shared by every layer (4 operators per layer);
+* attention output and MLP output share one down-projection MatMul ([y | gelu(u)] @ [W_o; W_down]);
+* the multi-head graph runs the base's last layer and the extra head layers, which all read the stem
+  output, as ONE batched layer (branches): one LayerNorm, one input MatMul, one attention over
+  branches x heads, one batched down-projection. A 3-head pass therefore costs about as many
+  operators as a base pass; the extra work is FLOPs only;
+* the final LayerNorm + unembedding run once on the rows that are kept (head 1's last
+  `num_logits_to_keep` rows and every extra head's last `num_head_logits_to_keep` rows together).
+
+Graph I/O (unchanged): input_ids, attention_mask, position_ids, past_key_values.{i}.key/value
+[B, A, P, D] for every cache layer (base layers first, then head layers), num_logits_to_keep and
+num_head_logits_to_keep (multi-head graph only; 0 = all rows); outputs logits [B, K1, V],
+head_logits [B, E, K2, V] (multi-head only), present.{i}.key/value [B, A, P + S, D].
+"""
+import math
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+INT_MAX = np.iinfo(np.int64).max
+
+
+class _Builder:
+    def __init__(self):
+        self.nodes = []
+        self.inits = []
+        self.count = 0
+        self.consts = {}
+
+    def init(self, name, arr):
+        a = np.asarray(arr)
+        self.inits.append(numpy_helper.from_array(a.copy(order="C"), name))
+        return name
+
+    def i64(self, values):
+        key = ("i64", tuple(int(v) for v in np.atleast_1d(values)), np.ndim(values))
+        if key not in self.consts:
+            self.consts[key] = self.init("const_i64_%d" % len(self.consts), np.array(values, dtype=np.int64))
+        return self.consts[key]
+
+    def f32(self, values):
+        arr = np.array(values, dtype=np.float32)
+        key = ("f32", arr.tobytes(), arr.shape)
+        if key not in self.consts:
+            self.consts[key] = self.init("const_f32_%d" % len(self.consts), arr)
+        return self.consts[key]
+
+    def op(self, op_type, inputs, name, outputs=None, n_out=1, **attrs):
+        self.count += 1
+        if outputs is None:
+            outputs = [name] if n_out == 1 else ["%s_%d" % (name, i) for i in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), list(outputs), name=name, **attrs))
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+
+def _np(t):
+    return t.detach().cpu().numpy().astype(np.float32)
+
+
+def _layer_weights(sd, prefix):
+    """Weights of one GPT-NeoX layer with both LayerNorms' affine parameters folded into the input
+    projections: (q, k, v, up) as [d, n] matrices with biases, and the down-projection
+    [d + I, d] ([W_o; W_down]) with its bias."""
+    g1, b1 = _np(sd[prefix + "input_layernorm.weight"]), _np(sd[prefix + "input_layernorm.bias"])
+    g2, b2 = _np(sd[prefix + "post_attention_layernorm.weight"]), _np(sd[prefix + "post_attention_layernorm.bias"])
+    wqkv, bqkv = _np(sd[prefix + "attention.query_key_value.weight"]).T, _np(sd[prefix + "attention.query_key_value.bias"])
+    wd, bd = _np(sd[prefix + "attention.dense.weight"]).T, _np(sd[prefix + "attention.dense.bias"])
+    wu, bu = _np(sd[prefix + "mlp.dense_h_to_4h.weight"]).T, _np(sd[prefix + "mlp.dense_h_to_4h.bias"])
+    wdn, bdn = _np(sd[prefix + "mlp.dense_4h_to_h.weight"]).T, _np(sd[prefix + "mlp.dense_4h_to_h.bias"])
+    # LN(x) @ W + b = xhat @ (diag(g) W) + (beta @ W + b)   (float64 for the fold, then float32)
+    qkv_w = g1.astype(np.float64)[:, None] * wqkv
+    qkv_b = b1.astype(np.float64) @ wqkv + bqkv
+    up_w = g2.astype(np.float64)[:, None] * wu
+    up_b = b2.astype(np.float64) @ wu + bu
+    return qkv_w, qkv_b, up_w, up_b, np.concatenate([wd, wdn], axis=0), bd.astype(np.float64) + bdn
+
+
+def _split_qkv(w, A, D):
+    """[..., A * 3D] columns interleaved per head (q_h, k_h, v_h) -> (q, k, v), each [..., A * D]."""
+    x = w.reshape(w.shape[:-1] + (A, 3, D))
+    return [x[..., :, j, :].reshape(w.shape[:-1] + (A * D,)) for j in range(3)]
+
+
+def _rotary_maps(heads, D, rd):
+    """Column maps over [q | k] = 2 x heads x D columns: cos/sin table index and rotate-half
+    partner of every column (non-rotary columns read cos 1, sin 0)."""
+    h = rd // 2
+    ncols = 2 * heads * D
+    cmap = np.full(ncols, 2 * h, np.int64)
+    smap = np.full(ncols, 2 * h, np.int64)
+    perm = np.arange(ncols, dtype=np.int64)
+    for hd in range(2 * heads):
+        off = hd * D
+        for j in range(rd):
+            if j < h:
+                cmap[off + j], smap[off + j], perm[off + j] = j, h + j, off + j + h
+            else:
+                cmap[off + j], smap[off + j], perm[off + j] = j - h, j - h, off + j - h
+    return cmap, smap, perm
+
+
+def build_graph(sd, cfg, with_heads, name="dynamo"):
+    """sd: DynamoModel state dict; cfg: model.Config. Returns an onnx.ModelProto."""
+    b = _Builder()
+    V, d, L, A, D, I = cfg.vocab_size, cfg.hidden_size, cfg.num_layers, cfg.num_heads, cfg.head_dim, cfg.intermediate_size
+    E = cfg.extra_heads if with_heads else 0
+    C = L + E
+    rd = int(D * cfg.rotary_pct)
+    eps = cfg.layer_norm_eps
+
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
+              helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"])]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "logits_length", V])]
+    if with_heads:
+        outputs.append(helper.make_tensor_value_info("head_logits", TensorProto.FLOAT,
+                                                     ["batch_size", E, "head_logits_length", V]))
+    for i in range(C):
+        for kv in ("key", "value"):
+            inputs.append(helper.make_tensor_value_info("past_key_values.%d.%s" % (i, kv), TensorProto.FLOAT,
+                                                        ["batch_size", A, "past_sequence_length", D]))
+            outputs.append(helper.make_tensor_value_info("present.%d.%s" % (i, kv), TensorProto.FLOAT,
+                                                         ["batch_size", A, "total_sequence_length", D]))
+    if with_heads:
+        inputs += [helper.make_tensor_value_info("num_logits_to_keep", TensorProto.INT64, []),
+                   helper.make_tensor_value_info("num_head_logits_to_keep", TensorProto.INT64, [])]
+
+    # ---- once per pass: sizes, attention bias [B, 1, S, T], rotary tables
+    t_len = b.op("Shape", ["attention_mask"], "total_len", start=1, end=2)
+    s_len = b.op("Shape", ["input_ids"], "seq_len", start=1, end=2)
+    t_sc = b.op("Squeeze", [t_len, b.i64([0])], "total_len_scalar")
+    s_sc = b.op("Squeeze", [s_len, b.i64([0])], "seq_len_scalar")
+    p_sc = b.op("Sub", [t_sc, s_sc], "past_len_scalar")
+    kpos = b.op("Range", [b.i64(0), t_sc, b.i64(1)], "key_positions")
+    qpos = b.op("Unsqueeze", [b.op("Range", [p_sc, t_sc, b.i64(1)], "query_positions"), b.i64([1])], "query_col")
+    causal = b.op("LessOrEqual", [kpos, qpos], "causal")
+    am = b.op("Unsqueeze", [b.op("Greater", ["attention_mask", b.i64(0)], "mask_on"), b.i64([1, 2])], "mask_b11t")
+    allowed = b.op("And", [causal, am], "allowed")
+    mask_bias = b.op("Where", [allowed, b.f32(0.0), b.f32(np.finfo(np.float32).min)], "mask_bias")
+
+    tables = {}
+    if rd > 0:
+        inv = 1.0 / (cfg.rotary_base ** (np.arange(0, rd, 2, dtype=np.float32) / rd))
+        # angle columns: +theta (cos, +sin), -theta (-sin), 0 (cos 1, sin 0 for non-rotary columns)
+        freqs = np.concatenate([inv, -inv, np.zeros(1, np.float32)]).astype(np.float32)
+        pos = b.op("Unsqueeze", [b.op("Cast", ["position_ids"], "pos_f", to=TensorProto.FLOAT), b.i64([2])], "pos_bs1")
+        ang = b.op("Mul", [pos, b.init("rotary_freqs", freqs)], "rotary_angles")
+        cos_e = b.op("Cos", [ang], "rotary_cos")
+        sin_e = b.op("Sin", [ang], "rotary_sin")
+
+        def table(nb):
+            if nb not in tables:
+                cmap, smap, perm = _rotary_maps(nb * A, D, rd)
+                tc = b.op("Gather", [cos_e, b.init("rotary_cmap_%d" % nb, cmap)], "rotary_cos_%d" % nb, axis=2)
+                ts = b.op("Gather", [sin_e, b.init("rotary_smap_%d" % nb, smap)], "rotary_sin_%d" % nb, axis=2)
+                tables[nb] = (tc, ts, b.init("rotary_perm_%d" % nb, perm))
+            return tables[nb]
+
+    ones_d = b.init("ln_ones", np.ones(d, np.float32))
+
+    def layer(xn, x, prefixes, cache_ids, tag, gamma, beta):
+        """One decoder layer (or nb layers reading the same input: branches). xn = LayerNorm(x)
+        without affine. Returns, per branch, SkipLayerNormalization(x + layer output) with
+        (gamma, beta) as (normalised, sum) pairs."""
+        nb = len(prefixes)
+        ws = [_layer_weights(sd, p) for p in prefixes]
+        parts = [_split_qkv(w[0], A, D) for w in ws]
+        bparts = [_split_qkv(w[1], A, D) for w in ws]
+        w_in = np.concatenate([p[0] for p in parts] + [p[1] for p in parts] + [p[2] for p in parts]
+                              + [w[2] for w in ws], axis=1).astype(np.float32)
+        b_in = np.concatenate([p[0] for p in bparts] + [p[1] for p in bparts] + [p[2] for p in bparts]
+                              + [w[3] for w in ws]).astype(np.float32)
+        z = b.op("Add", [b.op("MatMul", [xn, b.init(tag + "/w_in", w_in)], tag + "/in"), b.init(tag + "/b_in", b_in)],
+                 tag + "/in_bias")
+        # columns: [q_0..q_nb | k_0..k_nb | v_0 | .. | v_nb | up_0..up_nb]
+        zs = b.op("Split", [z, b.i64([2 * nb * d] + [d] * nb + [nb * I])], tag + "/split_in", n_out=nb + 2, axis=2)
+        qk, vs, up = zs[0], zs[1:1 + nb], zs[1 + nb]
+        if rd > 0:
+            tc, ts, perm = table(nb)
+            partner = b.op("Gather", [qk, perm], tag + "/rot_partner", axis=2)
+            qk = b.op("Add", [b.op("Mul", [qk, tc], tag + "/rot_cos"), b.op("Mul", [partner, ts], tag + "/rot_sin")],
+                      tag + "/rot")
+        qks = b.op("Split", [qk, b.i64([d] * (2 * nb))], tag + "/split_qk", n_out=2 * nb, axis=2)
+        ys = []
+        for j, i in enumerate(cache_ids):
+            t = tag if nb == 1 else "%s/%d" % (tag, j)
+            ys.append(b.op("MultiHeadAttention",
+                           [qks[j], qks[nb + j], vs[j], "", "", mask_bias,
+                            "past_key_values.%d.key" % i, "past_key_values.%d.value" % i],
+                           t + "/attention", outputs=[t + "/attention", "present.%d.key" % i, "present.%d.value" % i],
+                           domain="com.microsoft", num_heads=A, scale=1.0 / math.sqrt(D))[0])
+        # exact GELU in the pattern onnxruntime fuses into one Gelu operator
+        gd = b.op("Div", [up, b.f32(math.sqrt(2.0))], tag + "/gelu_div")
+        ge = b.op("Add", [b.op("Erf", [gd], tag + "/gelu_erf"), b.f32(1.0)], tag + "/gelu_add")
+        g = b.op("Mul", [b.op("Mul", [up, ge], tag + "/gelu_mul"), b.f32(0.5)], tag + "/gelu")
+        gs = [g] if nb == 1 else b.op("Split", [g, b.i64([I] * nb)], tag + "/gelu_branches", n_out=nb, axis=2)
+        outs = []
+        for j in range(nb):
+            t = tag if nb == 1 else "%s/%d" % (tag, j)
+            cat = b.op("Concat", [ys[j], gs[j]], t + "/down_in", axis=2)
+            down = b.op("MatMul", [cat, b.init(t + "/w_out", ws[j][4].astype(np.float32))], t + "/down")
+            ln_in = [down, x, gamma, beta or "", b.init(t + "/b_out", ws[j][5].astype(np.float32))]
+            outs.append(b.op("SkipLayerNormalization", ln_in, t + "/residual_norm",
+                             outputs=[t + "/next_norm", "", "", t + "/next"], domain="com.microsoft",
+                             epsilon=eps))
+        return [(t + "/next_norm", t + "/next") for t in ([tag] if nb == 1 else ["%s/%d" % (tag, j) for j in range(nb)])]
+
+    x = b.op("Gather", ["gpt_neox.embed_in.weight", "input_ids"], "embed")
+    b.init("gpt_neox.embed_in.weight", _np(sd["gpt_neox.embed_in.weight"]))
+    xn = b.op("LayerNormalization", [x, ones_d], "layers.0/norm", axis=-1, epsilon=eps)
+    for li in range(L - 1):
+        ((xn, x),) = layer(xn, x, ["gpt_neox.layers.%d." % li], [li], "layers.%d" % li, ones_d, None)
+    last = "gpt_neox.layers.%d." % (L - 1)
+    gf = b.init("final_norm.weight", _np(sd["gpt_neox.final_layer_norm.weight"]))
+    bf = b.init("final_norm.bias", _np(sd["gpt_neox.final_layer_norm.bias"]))
+    w_emb = b.init("embed_out.weight_t", _np(sd["embed_out.weight"]).T)
+    if not with_heads:
+        ((hn, _),) = layer(xn, x, [last], [L - 1], "layers.%d" % (L - 1), gf, bf)
+        b.op("MatMul", [hn, w_emb], "unembed", outputs=["logits"])
+    else:
+        prefixes = [last] + ["dynamo_heads.%d." % j for j in range(E)]
+        branches = layer(xn, x, prefixes, list(range(L - 1, L + E)), "branches", gf, bf)
+
+        # keep the last k rows: Slice from -k (k = 0 -> from 0: every row; k > S clamps to every row)
+        big = b.i64([INT_MAX])
+        s1 = b.op("Mul", ["num_logits_to_keep", b.i64([-1])], "keep1_start")
+        s2 = b.op("Mul", ["num_head_logits_to_keep", b.i64([-1])], "keep2_start")
+        rows = [b.op("Slice", [branches[0][0], s1, big, b.i64([1])], "head1_rows")]
+        rows += [b.op("Slice", [br[0], s2, big, b.i64([1])], "head%d_rows" % (j + 2)) for j, br in enumerate(branches[1:])]
+        z = b.op("MatMul", [b.op("Concat", rows, "rows", axis=1), w_emb], "unembed")  # [B, K1 + E*K2, V]
+        k1 = b.op("Shape", [rows[0]], "head1_count", start=1, end=2)
+        b.op("Slice", [z, b.i64([0]), k1, b.i64([1])], "logits_rows", outputs=["logits"])
+        zx = b.op("Slice", [z, k1, big, b.i64([1])], "head_rows")
+        b.op("Reshape", [zx, b.i64([0, E, -1, V])], "head_bekv", outputs=["head_logits"])
+
+    graph = helper.make_graph(b.nodes, name, inputs, outputs, b.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
+                                                    helper.make_opsetid("com.microsoft", 1)],
+                              producer_name="dynamojs-model-tiny")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
