@@ -136,7 +136,7 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
         inputs += [helper.make_tensor_value_info("num_logits_to_keep", TensorProto.INT64, []),
                    helper.make_tensor_value_info("num_head_logits_to_keep", TensorProto.INT64, [])]
 
-    # ---- once per pass: sizes, attention bias [B, 1, S, T], rotary tables
+    # ---- once per pass: sizes, attention bias [B, A, S, T], rotary tables
     t_len = b.op("Shape", ["attention_mask"], "total_len", start=1, end=2)
     s_len = b.op("Shape", ["input_ids"], "seq_len", start=1, end=2)
     t_sc = b.op("Squeeze", [t_len, b.i64([0])], "total_len_scalar")
@@ -148,6 +148,8 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
     am = b.op("Unsqueeze", [b.op("Greater", ["attention_mask", b.i64(0)], "mask_on"), b.i64([1, 2])], "mask_b11t")
     allowed = b.op("And", [causal, am], "allowed")
     mask_bias = b.op("Where", [allowed, b.f32(0.0), b.f32(np.finfo(np.float32).min)], "mask_bias")
+    # onnxruntime-web's MultiHeadAttention (JSEP) wants attention_bias as [B, heads, S, T], no broadcast
+    mask_bias = b.op("Expand", [mask_bias, b.i64([1, A, 1, 1])], "mask_bias_heads")
 
     tables = {}
     if rd > 0:
@@ -168,6 +170,7 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
             return tables[nb]
 
     ones_d = b.init("ln_ones", np.ones(d, np.float32))
+    zeros_d = b.init("ln_zeros", np.zeros(d, np.float32))  # onnxruntime-web's SkipLayerNormalization wants a beta
 
     def layer(xn, x, prefixes, cache_ids, tag, gamma, beta):
         """One decoder layer (or nb layers reading the same input: branches). xn = LayerNorm(x)
@@ -210,7 +213,7 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
             t = tag if nb == 1 else "%s/%d" % (tag, j)
             cat = b.op("Concat", [ys[j], gs[j]], t + "/down_in", axis=2)
             down = b.op("MatMul", [cat, b.init(t + "/w_out", ws[j][4].astype(np.float32))], t + "/down")
-            ln_in = [down, x, gamma, beta or "", b.init(t + "/b_out", ws[j][5].astype(np.float32))]
+            ln_in = [down, x, gamma, beta, b.init(t + "/b_out", ws[j][5].astype(np.float32))]
             outs.append(b.op("SkipLayerNormalization", ln_in, t + "/residual_norm",
                              outputs=[t + "/next_norm", "", "", t + "/next"], domain="com.microsoft",
                              epsilon=eps))
@@ -220,7 +223,7 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
     b.init("gpt_neox.embed_in.weight", _np(sd["gpt_neox.embed_in.weight"]))
     xn = b.op("LayerNormalization", [x, ones_d], "layers.0/norm", axis=-1, epsilon=eps)
     for li in range(L - 1):
-        ((xn, x),) = layer(xn, x, ["gpt_neox.layers.%d." % li], [li], "layers.%d" % li, ones_d, None)
+        ((xn, x),) = layer(xn, x, ["gpt_neox.layers.%d." % li], [li], "layers.%d" % li, ones_d, zeros_d)
     last = "gpt_neox.layers.%d." % (L - 1)
     gf = b.init("final_norm.weight", _np(sd["gpt_neox.final_layer_norm.weight"]))
     bf = b.init("final_norm.bias", _np(sd["gpt_neox.final_layer_norm.bias"]))

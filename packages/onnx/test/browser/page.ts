@@ -1,5 +1,6 @@
-// Runs in headless Chromium (bundled by webgpu-browser.test.ts with esbuild): loads the fixture
-// from /model/ with @dynamojs/onnx/web on WebGPU and on WASM and compares them.
+// Runs in headless Chromium (bundled by webgpu-browser.test.ts with esbuild): loads a model (the
+// fixture from /model/, or model-tiny from /model-tiny/) with @dynamojs/onnx/web on WebGPU and on
+// WASM and compares them.
 import { loadModel } from '../../src/web.js';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -34,11 +35,11 @@ function countGpuBuffers(): void {
   };
 }
 
-export async function run(base: string) {
+export async function run(base: string, modelPath = '/model/', soak = true) {
   countGpuBuffers();
   const opts = { wasm: { wasmPaths: `${base}/ort/`, numThreads: 1 } };
-  const gpu = await loadModel(`${base}/model/`, { ...opts, device: 'auto' });
-  const cpu = await loadModel(`${base}/model/`, { ...opts, device: 'wasm' });
+  const gpu = await loadModel(`${base}${modelPath}`, { ...opts, device: 'auto' });
+  const cpu = await loadModel(`${base}${modelPath}`, { ...opts, device: 'wasm' });
   const { heads, vocabSize } = gpu.metadata;
   const ids = Array.from({ length: 38 }, (_, i) => 1 + ((i * 37) % (vocabSize - 1)));
   const cg = gpu.createCache();
@@ -67,7 +68,7 @@ export async function run(base: string) {
   // soak: 300 steps with chunks and trims; live GPU buffers must stay flat (replaced tensors are
   // released to ORT's buffer pool, not leaked)
   const buffers: number[] = [];
-  for (let s = 0; s < 300; s++) {
+  for (let s = 0; soak && s < 300; s++) {
     if (s % 100 === 0) buffers.push(liveBuffers);
     if (cg.length + 2 > 100) cg.trim(16 + (s % 11));
     await gpu.forward(s % 5 === 0 ? [ids[s % 38] as number, 3] : [ids[s % 38] as number], cg);
