@@ -37,6 +37,14 @@ export class JointCells {
     this.grid = new Float64Array(capacity);
   }
 
+  private grid2: Float64Array | undefined;
+
+  /** A second dense k^n scratch (the separable blur), allocated on first use, all zero between stages. */
+  secondGrid(): Float64Array {
+    if (this.grid2 === undefined) this.grid2 = new Float64Array(this.capacity);
+    return this.grid2;
+  }
+
   reset(n: number, k: number): void {
     this.n = n;
     this.k = k;

@@ -47,18 +47,43 @@ export function repetitionPenaltyCells(
   }
   const inv = 1 / penalty;
   const v = cells.value;
+  const index = cells.index;
+  const ids0 = (heads[0] as HeadTopK).ids;
+  const ids1 = n > 1 ? (heads[1] as HeadTopK).ids : ids0;
+  const ids2 = n > 2 ? (heads[2] as HeadTopK).ids : ids0;
+  const kk = k * k;
   for (let c = 0; c < cells.size; c++) {
-    let idx = cells.index[c] as number;
+    // grid index r0·k² + r1·k + r2 (n ≤ 3); the float quotients of these small integers floor exactly
+    const idx = index[c] as number;
     let t2 = -1;
     let t1 = -1;
-    let t0 = -1;
-    for (let h = n - 1; h >= 0; h--) {
-      const r = idx % k;
-      idx = (idx - r) / k;
-      const tok = (heads[h] as HeadTopK).ids[r] as number;
-      if (h === 2) t2 = tok;
-      else if (h === 1) t1 = tok;
-      else t0 = tok;
+    let t0: number;
+    if (n === 3) {
+      const r0 = Math.floor(idx / kk);
+      const rest = idx - r0 * kk;
+      const r1 = Math.floor(rest / k);
+      t0 = ids0[r0] as number;
+      t1 = ids1[r1] as number;
+      t2 = ids2[rest - r1 * k] as number;
+    } else if (n === 2) {
+      const r0 = Math.floor(idx / k);
+      t0 = ids0[r0] as number;
+      t1 = ids1[idx - r0 * k] as number;
+    } else if (n === 1) {
+      t0 = ids0[idx] as number;
+    } else {
+      // n > 3 (not produced by the DynaMo sampler): repeated tokens anywhere in the n-gram
+      let x = idx;
+      const seen: number[] = [];
+      for (let h = n - 1; h >= 0; h--) {
+        const r = x % k;
+        x = (x - r) / k;
+        seen.push((heads[h] as HeadTopK).ids[r] as number);
+      }
+      const repeated = within && new Set(seen).size < seen.length;
+      const ctx = context && seen.some((t) => marks[t] === 1);
+      if (repeated || ctx) v[c] = (v[c] as number) * inv;
+      continue;
     }
     let repeated = false;
     if (within) repeated = (t1 >= 0 && (t0 === t1 || t1 === t2)) || (t2 >= 0 && t0 === t2);

@@ -74,6 +74,37 @@ describe('Gaussian blur over the rank-sorted grid', () => {
     );
   });
 
+  it('a dense grid (no mask, k = 50, T3) takes the separable path and equals the per-cell sum', () => {
+    const k = 50;
+    const n = 3;
+    const total = k ** n;
+    const cells = new JointCells(k, n);
+    cells.reset(n, k);
+    const grid = new Float64Array(total);
+    // an outer product with a few cells zeroed: dense, but not exactly separable
+    for (let i = 0; i < total; i++) {
+      const r0 = Math.floor(i / (k * k));
+      const r1 = Math.floor(i / k) % k;
+      const r2 = i % k;
+      const v = i % 97 === 0 ? 0 : 1 / ((r0 + 1) * (r1 + 2) * (r2 + 3));
+      grid[i] = v;
+      if (v > 0) cells.push(i, v);
+    }
+    for (const size of [3, 5]) {
+      const kernel = gaussianKernel(size);
+      blurCells(cells, kernel);
+      const ref = denseBlur(grid, k, n, kernel);
+      let worst = 0;
+      for (let c = 0; c < cells.size; c++) {
+        const want = ref[cells.index[c] as number] as number;
+        worst = Math.max(worst, Math.abs((cells.blurred[c] as number) - want) / want);
+      }
+      expect(worst).toBeLessThan(1e-12);
+      expect(cells.grid.every((x) => x === 0)).toBe(true);
+      expect(cells.secondGrid().every((x) => x === 0)).toBe(true);
+    }
+  });
+
   it('adaptive threshold: isolated small cells go, the peak stays; sampleBlurred swaps in blurred values', () => {
     const k = 5;
     const make = (): JointCells => {
