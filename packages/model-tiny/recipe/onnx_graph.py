@@ -92,24 +92,6 @@ def _split_qkv(w, A, D):
     return [x[..., :, j, :].reshape(w.shape[:-1] + (A * D,)) for j in range(3)]
 
 
-def _rotary_maps(heads, D, rd):
-    """Column maps over [q | k] = 2 x heads x D columns: cos/sin table index and rotate-half
-    partner of every column (non-rotary columns read cos 1, sin 0)."""
-    h = rd // 2
-    ncols = 2 * heads * D
-    cmap = np.full(ncols, 2 * h, np.int64)
-    smap = np.full(ncols, 2 * h, np.int64)
-    perm = np.arange(ncols, dtype=np.int64)
-    for hd in range(2 * heads):
-        off = hd * D
-        for j in range(rd):
-            if j < h:
-                cmap[off + j], smap[off + j], perm[off + j] = j, h + j, off + j + h
-            else:
-                cmap[off + j], smap[off + j], perm[off + j] = j - h, j - h, off + j - h
-    return cmap, smap, perm
-
-
 def build_graph(sd, cfg, with_heads, name="dynamo"):
     """sd: DynamoModel state dict; cfg: model.Config. Returns an onnx.ModelProto."""
     b = _Builder()
@@ -136,7 +118,7 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
         inputs += [helper.make_tensor_value_info("num_logits_to_keep", TensorProto.INT64, []),
                    helper.make_tensor_value_info("num_head_logits_to_keep", TensorProto.INT64, [])]
 
-    # ---- once per pass: sizes, attention bias [B, A, S, T], rotary tables
+    # ---- once per pass: sizes, attention bias [B, A, S, T]
     t_len = b.op("Shape", ["attention_mask"], "total_len", start=1, end=2)
     s_len = b.op("Shape", ["input_ids"], "seq_len", start=1, end=2)
     t_sc = b.op("Squeeze", [t_len, b.i64([0])], "total_len_scalar")
@@ -151,23 +133,13 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
     # onnxruntime-web's MultiHeadAttention (JSEP) wants attention_bias as [B, heads, S, T], no broadcast
     mask_bias = b.op("Expand", [mask_bias, b.i64([1, A, 1, 1])], "mask_bias_heads")
 
-    tables = {}
     if rd > 0:
-        inv = 1.0 / (cfg.rotary_base ** (np.arange(0, rd, 2, dtype=np.float32) / rd))
-        # angle columns: +theta (cos, +sin), -theta (-sin), 0 (cos 1, sin 0 for non-rotary columns)
-        freqs = np.concatenate([inv, -inv, np.zeros(1, np.float32)]).astype(np.float32)
-        pos = b.op("Unsqueeze", [b.op("Cast", ["position_ids"], "pos_f", to=TensorProto.FLOAT), b.i64([2])], "pos_bs1")
-        ang = b.op("Mul", [pos, b.init("rotary_freqs", freqs)], "rotary_angles")
-        cos_e = b.op("Cos", [ang], "rotary_cos")
-        sin_e = b.op("Sin", [ang], "rotary_sin")
-
-        def table(nb):
-            if nb not in tables:
-                cmap, smap, perm = _rotary_maps(nb * A, D, rd)
-                tc = b.op("Gather", [cos_e, b.init("rotary_cmap_%d" % nb, cmap)], "rotary_cos_%d" % nb, axis=2)
-                ts = b.op("Gather", [sin_e, b.init("rotary_smap_%d" % nb, smap)], "rotary_sin_%d" % nb, axis=2)
-                tables[nb] = (tc, ts, b.init("rotary_perm_%d" % nb, perm))
-            return tables[nb]
+        # com.microsoft RotaryEmbedding (GPT-NeoX rotate-half layout, partial rotary), cos/sin caches
+        # for every position up to max_position_embeddings
+        inv = 1.0 / (cfg.rotary_base ** (np.arange(0, rd, 2, dtype=np.float64) / rd))
+        ang = np.arange(cfg.max_position_embeddings, dtype=np.float64)[:, None] * inv[None, :]
+        cos_cache = b.init("rotary_cos_cache", np.cos(ang).astype(np.float32))
+        sin_cache = b.init("rotary_sin_cache", np.sin(ang).astype(np.float32))
 
     ones_d = b.init("ln_ones", np.ones(d, np.float32))
     zeros_d = b.init("ln_zeros", np.zeros(d, np.float32))  # onnxruntime-web's SkipLayerNormalization wants a beta
@@ -190,10 +162,9 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
         zs = b.op("Split", [z, b.i64([2 * nb * d] + [d] * nb + [nb * I])], tag + "/split_in", n_out=nb + 2, axis=2)
         qk, vs, up = zs[0], zs[1:1 + nb], zs[1 + nb]
         if rd > 0:
-            tc, ts, perm = table(nb)
-            partner = b.op("Gather", [qk, perm], tag + "/rot_partner", axis=2)
-            qk = b.op("Add", [b.op("Mul", [qk, tc], tag + "/rot_cos"), b.op("Mul", [partner, ts], tag + "/rot_sin")],
-                      tag + "/rot")
+            # q and k of every branch rotate alike: one operator over 2 x nb x A heads
+            qk = b.op("RotaryEmbedding", [qk, "position_ids", cos_cache, sin_cache], tag + "/rotary",
+                      domain="com.microsoft", interleaved=0, num_heads=2 * nb * A, rotary_embedding_dim=rd)
         qks = b.op("Split", [qk, b.i64([d] * (2 * nb))], tag + "/split_qk", n_out=2 * nb, axis=2)
         ys = []
         for j, i in enumerate(cache_ids):
