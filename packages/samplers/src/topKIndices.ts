@@ -23,18 +23,48 @@ export function topKIndices(values: ArrayLike<number>, k: number, out: Int32Arra
 
 /** Builds the k-best min-heap in `out` (worst at out[0]); returns its size. */
 function heapSelect(values: ArrayLike<number>, k: number, out: Int32Array): number {
+  const n = values.length;
   let size = 0;
-  for (let i = 0; i < values.length; i++) {
+  let i = 0;
+  for (; i < n && size < k; i++) {
     const v = values[i] as number;
     if (!(v > Number.NEGATIVE_INFINITY)) continue;
-    if (size < k) {
-      out[size] = i;
-      siftUp(values, out, size);
-      size++;
-    } else if (size > 0 && v > (values[out[0] as number] as number)) {
-      // (v, i) beats the worst kept: i is larger than every kept index, so only v > root wins.
+    out[size] = i;
+    siftUp(values, out, size);
+    size++;
+  }
+  if (size < k || k === 0) return size;
+  // Full heap: (v, i) beats the worst kept only when v > root (i is larger than every kept index).
+  // Blocks of 8 are compared against the root in one chain: most blocks hold no candidate.
+  let root = values[out[0] as number] as number;
+  for (; i + 8 <= n; i += 8) {
+    if (
+      !(
+        (values[i] as number) > root ||
+        (values[i + 1] as number) > root ||
+        (values[i + 2] as number) > root ||
+        (values[i + 3] as number) > root ||
+        (values[i + 4] as number) > root ||
+        (values[i + 5] as number) > root ||
+        (values[i + 6] as number) > root ||
+        (values[i + 7] as number) > root
+      )
+    ) {
+      continue;
+    }
+    for (let j = i; j < i + 8; j++) {
+      if ((values[j] as number) > root) {
+        out[0] = j;
+        siftDown(values, out, size, 0);
+        root = values[out[0] as number] as number;
+      }
+    }
+  }
+  for (; i < n; i++) {
+    if ((values[i] as number) > root) {
       out[0] = i;
       siftDown(values, out, size, 0);
+      root = values[out[0] as number] as number;
     }
   }
   return size;
