@@ -9,7 +9,14 @@ export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';
 export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';
 export type { KVCache } from './kvCache.js';
 export type { LogitsProcessor, ProcessorContext } from './logitsProcessor.js';
-export type { ManifestArchitecture, ManifestFile, ManifestFileRole, ManifestIo, ModelManifest } from './manifest.js';
+export type {
+  ManifestArchitecture,
+  ManifestDataFile,
+  ManifestFile,
+  ManifestFileRole,
+  ManifestIo,
+  ModelManifest,
+} from './manifest.js';
 export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, parseManifest } from './manifest.js';
 export type {
   DecodingDefaults,

@@ -15,6 +15,19 @@ export interface ManifestFile {
   readonly path: string;
   readonly sha256?: string;
   readonly bytes?: number;
+  /**
+   * ONNX external-data files of a model file (weights stored outside the protobuf, e.g. models over
+   * 2 GB), each relative to the manifest and in the same folder as the `.onnx` file (the graph's
+   * tensors name them by file name).
+   */
+  readonly externalData?: readonly ManifestDataFile[];
+}
+
+/** One external-data file of a model file. */
+export interface ManifestDataFile {
+  readonly path: string;
+  readonly sha256?: string;
+  readonly bytes?: number;
 }
 
 export interface ManifestArchitecture {
@@ -154,9 +167,7 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
   }
 
   if (!Array.isArray(raw.files) || raw.files.length === 0) fail(file, 'files', 'a non-empty array', raw.files);
-  const files: ManifestFile[] = raw.files.map((f: unknown, i: number) => {
-    const prefix = `files[${i}].`;
-    if (!isObj(f)) fail(file, `files[${i}]`, 'an object', f);
+  const fileRef = (f: Obj, prefix: string): ManifestDataFile => {
     const path = str(f, 'path', file, prefix);
     if (path.startsWith('/') || path.split(/[\\/]/).includes('..') || /^[a-z]+:/i.test(path)) {
       fail(file, `${prefix}path`, 'a relative path inside the model folder', path);
@@ -166,11 +177,37 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
       fail(file, `${prefix}sha256`, 'a 64-digit hex string', sha256);
     }
     return {
-      role: str(f, 'role', file, prefix),
       path,
-      ...(typeof f.variant === 'string' && { variant: f.variant }),
       ...(sha256 !== undefined && { sha256: (sha256 as string).toLowerCase() }),
       ...(f.bytes !== undefined && { bytes: int(f, 'bytes', file, prefix, 0) }),
+    };
+  };
+  const files: ManifestFile[] = raw.files.map((f: unknown, i: number) => {
+    const prefix = `files[${i}].`;
+    if (!isObj(f)) fail(file, `files[${i}]`, 'an object', f);
+    const ref = fileRef(f, prefix);
+    let externalData: ManifestDataFile[] | undefined;
+    if (f.externalData !== undefined) {
+      if (!Array.isArray(f.externalData)) fail(file, `${prefix}externalData`, 'an array of files', f.externalData);
+      const dir = ref.path.includes('/') ? ref.path.slice(0, ref.path.lastIndexOf('/') + 1) : '';
+      externalData = f.externalData.map((d: unknown, j: number) => {
+        const p = `${prefix}externalData[${j}].`;
+        if (!isObj(d)) fail(file, `${prefix}externalData[${j}]`, 'an object', d);
+        const data = fileRef(d, p);
+        const rest = data.path.slice(dir.length);
+        if (!data.path.startsWith(dir) || rest.includes('/') || rest.includes('\\')) {
+          fail(file, `${p}path`, `a file in the same folder as ${ref.path}`, data.path);
+        }
+        return data;
+      });
+    }
+    return {
+      role: str(f, 'role', file, prefix),
+      path: ref.path,
+      ...(typeof f.variant === 'string' && { variant: f.variant }),
+      ...(ref.sha256 !== undefined && { sha256: ref.sha256 }),
+      ...(ref.bytes !== undefined && { bytes: ref.bytes }),
+      ...(externalData !== undefined && { externalData }),
     };
   });
   if (!files.some((f) => f.role === 'model'))

@@ -156,6 +156,37 @@ interface ResolvedModel {
   readonly entry: ManifestFile;
   readonly tokenizerEntry?: ManifestFile;
   readonly baseOnly: boolean;
+  /** External-data files to use when present (plain exports, which have no manifest to list them). */
+  readonly probeExternalData?: readonly string[];
+}
+
+/**
+ * Reads a model file's external-data files (the manifest's `externalData`, required; or, for a
+ * plain export, the conventional `<model>.onnx_data` / `<model>.onnx.data`, when present) as
+ * ONNX Runtime's `externalData` session option: `path` is the name the graph's tensors use (the
+ * file name, relative to the .onnx file's folder).
+ */
+async function readExternalData(
+  source: ModelSource,
+  resolved: ResolvedModel,
+  verify: boolean,
+): Promise<{ path: string; data: Uint8Array }[]> {
+  const { entry } = resolved;
+  const dir = entry.path.includes('/') ? entry.path.slice(0, entry.path.lastIndexOf('/') + 1) : '';
+  const out: { path: string; data: Uint8Array }[] = [];
+  for (const d of entry.externalData ?? []) {
+    const data = await readRequired(source, d.path, `external data of ${entry.path}`);
+    await checkFile(source, { role: 'model-data', ...d }, data, verify);
+    out.push({ path: d.path.slice(dir.length), data });
+  }
+  for (const path of resolved.probeExternalData ?? []) {
+    const data = await source.read(path);
+    if (data) {
+      out.push({ path: path.slice(dir.length), data });
+      break;
+    }
+  }
+  return out;
 }
 
 function num(o: Record<string, unknown>, ...keys: string[]): number | undefined {
@@ -281,6 +312,8 @@ async function resolveModel(source: ModelSource, options: LoadOptions): Promise<
     entry: { role: 'model', variant, path },
     tokenizerEntry: { role: 'tokenizer', path: 'tokenizer.json' },
     baseOnly: false,
+    // Optimum / transformers.js name a large model's weights file `model.onnx_data`
+    probeExternalData: [`${path}_data`, `${path}.data`],
   };
 }
 
@@ -348,6 +381,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     `the ${entry.role} file${entry.variant ? ` (${entry.variant})` : ''}`,
   );
   await checkFile(source, entry, bytes, options.verifyChecksums ?? false);
+  const externalData = await readExternalData(source, resolved, options.verifyChecksums ?? false);
   throwIfAborted(options.signal, 'model load');
 
   const wasm = options.wasm;
@@ -366,6 +400,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     const sessionOptions: SessionOptions = {
       ...options.sessionOptions,
       executionProviders: executionProvider(device, options),
+      ...(externalData.length > 0 && { externalData }),
     };
     if (device === 'webgpu' && keepOnDevice) {
       const where: Record<string, 'gpu-buffer' | 'cpu'> = { logits: 'cpu' };
