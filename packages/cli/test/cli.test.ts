@@ -3,21 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type BenchReport, type LoadRequest, type ModelBundle, runCli } from '../src/index.js';
-import { FakeModel, FakeTokenizer } from './fakes.js';
-
-function sink(isTTY = false) {
-  const chunks: string[] = [];
-  return {
-    isTTY,
-    write(chunk: string) {
-      chunks.push(chunk);
-      return true;
-    },
-    get text() {
-      return chunks.join('');
-    },
-  };
-}
+import { FakeModel, FakeTokenizer, sink } from './fakes.js';
 
 function fakeLoader(requests: LoadRequest[] = []) {
   return async (request: LoadRequest): Promise<ModelBundle> => {

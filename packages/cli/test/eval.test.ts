@@ -3,21 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LoadRequest, type ModelBundle, runCli } from '../src/index.js';
-import { FakeModel, FakeTokenizer } from './fakes.js';
-
-function sink(isTTY = false) {
-  const chunks: string[] = [];
-  return {
-    isTTY,
-    write(chunk: string) {
-      chunks.push(chunk);
-      return true;
-    },
-    get text() {
-      return chunks.join('');
-    },
-  };
-}
+import { FakeModel, FakeTokenizer, sink } from './fakes.js';
 
 const loads: LoadRequest[] = [];
 async function fakeLoader(request: LoadRequest): Promise<ModelBundle> {

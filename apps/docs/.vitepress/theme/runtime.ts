@@ -250,6 +250,43 @@ export interface RunCallbacks {
 }
 
 /** The sampler each mode uses in the examples: the model's decoding defaults (dynamo.json). */
+/** What a result panel shows while a generation streams (the playground's and the sampler lab's). */
+export interface LivePanel {
+  passes: Pass[];
+  tokens: number;
+  passCount: number;
+  tokensPerPass: number;
+  tokensPerSecond: number;
+  status: string;
+}
+
+/**
+ * Callbacks that keep a panel's live statistics up to date and end with "done (reason) on device";
+ * `suffix` adds to that final status (e.g. draft acceptance).
+ */
+export function panelCallbacks(
+  panel: LivePanel,
+  device: string,
+  suffix: (stats: GenerationStats) => string = () => '',
+): RunCallbacks {
+  return {
+    onPass(pass, live) {
+      panel.passes.push(pass);
+      panel.tokens = live.tokens;
+      panel.passCount = live.passes;
+      panel.tokensPerPass = live.tokensPerPass;
+      panel.tokensPerSecond = live.tokensPerSecond;
+    },
+    onDone(stats, finish) {
+      panel.tokens = stats.tokens;
+      panel.passCount = stats.forwardPasses;
+      panel.tokensPerPass = stats.tokensPerPass;
+      panel.tokensPerSecond = stats.tokensPerSecond;
+      panel.status = `done (${finish}) on ${stats.device ?? device}${suffix(stats)}`;
+    },
+  };
+}
+
 export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: number): Sampler {
   const d = ref.decoding;
   if (mode === 'dynamo') {
