@@ -16,6 +16,19 @@ export class CoOccurrenceWeights {
   readonly trigramLut: Float64Array | undefined;
   /** 1 / p^(token) (count tables). */
   readonly inverseUnigram: Float64Array | undefined;
+  private matchY = new Int32Array(0);
+  private matchR = new Int32Array(0);
+
+  /** Scratch for one pair's trigram matches (at most k), reused every step. */
+  scratchY(k: number): Int32Array {
+    if (this.matchY.length < k) this.matchY = new Int32Array(k);
+    return this.matchY;
+  }
+
+  scratchR(k: number): Int32Array {
+    if (this.matchR.length < k) this.matchR = new Int32Array(k);
+    return this.matchR;
+  }
 
   constructor(tables: CoOccurrenceTables, alpha: number) {
     this.tables = tables;
@@ -119,6 +132,8 @@ export function coOccurrenceJoint(
   const outValue = cells.value;
   const c1 = h1.count;
   const c2 = h2.count;
+  const matchY = weights.scratchY(k);
+  const matchR = weights.scratchR(k);
   let size = 0;
   let rawMass = 0;
   const listPairs = n === 3 && pairs !== undefined;
@@ -186,17 +201,21 @@ export function coOccurrenceJoint(
       if (te === ts) continue;
       const b = bIds[x] as number;
       const base = (r0 * k + r1) * k;
-      const linear2 = te - ts <= WALK_FACTOR * c2;
-      let lo2 = ts;
-      for (let m = linear2 ? ts : 0; linear2 ? m < te : m < c2 && lo2 < te; m++) {
-        let y: number;
-        let r2: number;
-        if (linear2) {
-          y = m;
-          r2 = (rank2[tIds[y] as number] as number) - 1;
+      // Matches (y = trigram entry, r2 = rank of its x_3) of this pair's row with head 3's top-k,
+      // collected first by whichever walk is cheaper (two plain loops), then weighted.
+      let found = 0;
+      if (te - ts <= WALK_FACTOR * c2) {
+        for (let y = ts; y < te; y++) {
+          const r2 = (rank2[tIds[y] as number] as number) - 1;
           if (r2 < 0) continue;
-        } else {
+          matchY[found] = y;
+          matchR[found++] = r2;
+        }
+      } else {
+        let lo2 = ts;
+        for (let m = 0; m < c2 && lo2 < te; m++) {
           const c = h2.byId[m] as number;
+          // Galloping search from lo2, as for the pairs.
           let step = 1;
           while (lo2 + step < te && (tIds[lo2 + step] as number) < c) {
             lo2 += step;
@@ -209,9 +228,13 @@ export function coOccurrenceJoint(
             else hi = mid;
           }
           if (lo2 >= te || tIds[lo2] !== c) continue;
-          y = lo2++;
-          r2 = h2.rankById[m] as number;
+          matchY[found] = lo2++;
+          matchR[found++] = h2.rankById[m] as number;
         }
+      }
+      for (let f = 0; f < found; f++) {
+        const y = matchY[f] as number;
+        const r2 = matchR[f] as number;
         let w: number;
         if (triLut !== undefined) w = triLut[tVal[y] as number] as number;
         else {
