@@ -161,6 +161,11 @@ describe('dynamo CLI (in-process)', () => {
     expect(v.acceptance).toHaveLength(2);
     expect(v.runs).toBe(4);
     expect(v.tokens).toBe(48);
+    // where a decode step goes: the forward pass vs choosing tokens
+    for (const row of report.rows) {
+      expect(row.forwardMsPerPass).toBeGreaterThanOrEqual(0);
+      expect(row.selectMsPerPass).toBeGreaterThanOrEqual(0);
+    }
     expect(stderr.text).toMatch(/\[#+\] 12\/12 done/);
   });
 
@@ -205,7 +210,7 @@ describe('dynamo CLI (in-process)', () => {
       },
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/config\s+runs\s+tokens\/s\s+tok\/pass\s+speed-up\s+efficiency/);
+    expect(r.stdout).toMatch(/config\s+runs\s+tokens\/s\s+tok\/pass\s+speed-up\s+efficiency\s+pass ms\s+select ms/);
     expect(r.stdout).toMatch(/verified .*identical to ar-greedy: 3\/3/);
   });
 });

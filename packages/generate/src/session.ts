@@ -153,6 +153,7 @@ export class Session {
   private prefillTokens = 0;
   private prefillMs = 0;
   private decodeMs = 0;
+  private forwardMs = 0;
   private readonly startTime: number;
   private finishReason: FinishReason | undefined;
   private stopString: string | undefined;
@@ -252,6 +253,7 @@ export class Session {
       this.release();
       throw error;
     }
+    const forwardDone = now();
     this.passes++;
     try {
       if (this.opts.mode === 'verified') {
@@ -271,6 +273,7 @@ export class Session {
       this.prefillTokens = this.stepTokenCount;
     } else {
       this.decodeMs += elapsed;
+      this.forwardMs += forwardDone - t0;
     }
     if (this.finishReason === undefined && this.opts.signal?.aborted) this.finish('aborted');
     return this.finishReason === undefined;
@@ -589,6 +592,8 @@ export class Session {
       tokensPerPass: passes > 0 ? this.emittedTotal / passes : 0,
       prefillMs: this.prefillMs,
       decodeMs: this.decodeMs,
+      forwardMs: this.forwardMs,
+      selectMs: this.decodeMs - this.forwardMs,
       totalMs,
       tokensPerSecond: this.decodeMs > 0 ? (decodeTokens * 1000) / this.decodeMs : 0,
       overallTokensPerSecond: runMs > 0 ? (this.emittedTotal * 1000) / runMs : 0,

@@ -104,6 +104,14 @@ export interface GenerationStats {
   readonly prefillMs: number;
   /** Time of every later pass and its token choice, ms. */
   readonly decodeMs: number;
+  /**
+   * Part of `decodeMs` spent waiting for `model.forward` (the forward passes after prefill), ms.
+   * The rest, `selectMs`, is the sampler (or draft verification) and the loop's bookkeeping:
+   * where a step's time goes, e.g. why a multi-token mode is not faster on some model.
+   */
+  readonly forwardMs: number;
+  /** `decodeMs − forwardMs`: choosing tokens after each decode pass (sampler, verification, stop checks), ms. */
+  readonly selectMs: number;
   /** Wall-clock time from start to finish, ms (encoding and validation included). */
   readonly totalMs: number;
   /**

@@ -31,6 +31,24 @@ async function collect(options: GenerateOptions): Promise<GenerateEvent[]> {
   return events;
 }
 
+describe('timing statistics', () => {
+  it('split decode time into the forward passes (forwardMs) and choosing tokens (selectMs)', async () => {
+    const model = new FakeModel();
+    const forward = model.forward.bind(model);
+    // every pass takes ≥ 4 ms in the "model"; the sampler is instant
+    model.forward = async (...args: Parameters<typeof forward>) => {
+      await new Promise((resolve) => setTimeout(resolve, 4));
+      return forward(...args);
+    };
+    const r = await generate({ model, inputIds: PROMPT, maxNewTokens: 6 });
+    const s = r.stats;
+    expect(s.forwardMs + s.selectMs).toBeCloseTo(s.decodeMs, 9);
+    expect(s.forwardMs).toBeGreaterThanOrEqual(5 * 3.5); // 5 decode passes after the prefill
+    expect(s.selectMs).toBeGreaterThanOrEqual(0);
+    expect(s.selectMs).toBeLessThan(s.forwardMs);
+  });
+});
+
 describe('ar mode', () => {
   it('emits the greedy continuation, one token per pass, without the extra heads', async () => {
     const model = new FakeModel();

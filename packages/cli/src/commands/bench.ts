@@ -11,7 +11,9 @@ export const BENCH_HELP = `Usage: dynamo bench [options]
 Runs the generation modes side by side on a prompt set (every prompt × seed, the configurations
 interleaved), shows a progress bar on stderr and prints a table of tokens/s, tokens per pass and
 speed-up over the autoregressive baseline. Every run generates exactly --max-tokens tokens (eos
-ignored) so the timings compare like for like.
+ignored) so the timings compare like for like. Efficiency = speed-up / tokens per pass; "pass ms"
+and "select ms" split a decode step into the forward pass and choosing its tokens (sampler,
+verification, loop), which is where an efficiency below 1 goes.
 
 Configurations:
   ar               one token per pass on the base-only graph, sampling (baseline of dynamo)
@@ -80,6 +82,8 @@ interface Totals {
   ms: number;
   decodeMs: number;
   decodeTokens: number;
+  decodePasses: number;
+  forwardMs: number;
   proposed: number[];
   accepted: number[];
   identical: number;
@@ -101,6 +105,12 @@ export interface BenchRow {
   readonly speedup: number | null;
   /** speedup / tokensPerPass. */
   readonly efficiency: number | null;
+  /**
+   * Per decode pass (prefill excluded): ms waiting for the model's forward pass, and ms choosing
+   * tokens (sampler / verification / loop). null for transformers.js (not instrumented).
+   */
+  readonly forwardMsPerPass: number | null;
+  readonly selectMsPerPass: number | null;
   readonly acceptance?: number[];
   /** Runs whose tokens equal the reference configuration's, out of compared. */
   readonly identical?: { readonly reference: string; readonly identical: number; readonly compared: number };
@@ -126,7 +136,7 @@ function progressBar(done: number, total: number, label: string): string {
 }
 
 export function formatTable(report: BenchReport): string {
-  const head = ['config', 'runs', 'tokens/s', 'tok/pass', 'speed-up', 'efficiency', 'notes'];
+  const head = ['config', 'runs', 'tokens/s', 'tok/pass', 'speed-up', 'efficiency', 'pass ms', 'select ms', 'notes'];
   const rows = report.rows.map((r) => {
     const notes: string[] = [];
     if (r.baseline) notes.push(`vs ${r.baseline}`);
@@ -140,6 +150,8 @@ export function formatTable(report: BenchReport): string {
       fmt(r.tokensPerPass),
       r.speedup === null ? '-' : `${fmt(r.speedup)}x`,
       r.efficiency === null ? '-' : fmt(r.efficiency),
+      r.forwardMsPerPass === null ? '-' : fmt(r.forwardMsPerPass, 3),
+      r.selectMsPerPass === null ? '-' : fmt(r.selectMsPerPass, 3),
       notes.join('; '),
     ];
   });
@@ -323,6 +335,8 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
           ms: 0,
           decodeMs: 0,
           decodeTokens: 0,
+          decodePasses: 0,
+          forwardMs: 0,
           proposed: [],
           accepted: [],
           identical: 0,
@@ -384,6 +398,8 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
             t.passes += r.stats.forwardPasses;
             t.decodeMs += r.stats.decodeMs;
             t.decodeTokens += r.stats.tokens - (r.steps[0] ?? 0);
+            t.decodePasses += r.stats.forwardPasses - 1;
+            t.forwardMs += r.stats.forwardMs;
             const acc = r.stats.acceptance;
             if (acc) {
               for (let i = 0; i < acc.proposed.length; i++) {
@@ -431,6 +447,8 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         decodeTokensPerSecond: t.decodeMs > 0 ? (t.decodeTokens * 1000) / t.decodeMs : 0,
         speedup,
         efficiency: speedup === null || tpp === 0 ? null : speedup / tpp,
+        forwardMsPerPass: t.decodePasses > 0 ? t.forwardMs / t.decodePasses : null,
+        selectMsPerPass: t.decodePasses > 0 ? (t.decodeMs - t.forwardMs) / t.decodePasses : null,
         ...(t.proposed.length > 0 && {
           acceptance: t.proposed.map((pr, i) => (pr > 0 ? (t.accepted[i] ?? 0) / pr : 0)),
         }),
