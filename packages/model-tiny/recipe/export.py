@@ -33,16 +33,36 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PKG = os.path.dirname(HERE)
 
 
-def export_onnx(model, path, with_heads):
+# Graphs over this size are written with their weights in `<file>_data` (ONNX external data):
+# protobuf cannot hold 2 GB, and a DynaMo model of a 1B+ base is larger.
+EXTERNAL_DATA_BYTES = 1_800_000_000
+
+
+def save_graph(m, path, external="auto"):
+    """onnx.save, or with the weights in `<path>_data` (external: "auto" | "always" | "never").
+    Small tensors stay inline (size_threshold 1024): ONNX Runtime reads shape constants only inline."""
+    data = path + "_data"
+    if os.path.exists(data):
+        os.remove(data)
+    big = sum(t.ByteSize() for t in m.graph.initializer) > EXTERNAL_DATA_BYTES
+    if external == "always" or (external == "auto" and big):
+        onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=os.path.basename(data), size_threshold=1024)
+        onnx.checker.check_model(path)
+    else:
+        onnx.save(m, path)
+
+
+def export_onnx(model, path, with_heads, external="auto"):
     """Writes the multi-head graph (with_heads) or the base-only graph with recipe/onnx_graph.py."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     m = build_graph(model.state_dict(), model.cfg, with_heads,
                     name="dynamo-multi-head" if with_heads else "dynamo-base")
-    onnx.save(m, path)
+    save_graph(m, path, external)
     return path
 
 
-def quantize_q8(src, dst, block_size=32):
+def quantize_q8(src, dst, block_size=32, external="auto"):
     """Replace MatMul(A, W const [K, N]) by com.microsoft MatMulNBits (bits = 8, asymmetric, zero points).
     accuracy_level 4 (int8 activations) selects onnxruntime's int8 kernels on CPU/WASM; the default
     (fp32 compute) dequantises and is ~10x slower than the fp32 graph on x86."""
@@ -121,7 +141,7 @@ def quantize_q8(src, dst, block_size=32):
     g.initializer.extend(keep)
     if not any(o.domain == "com.microsoft" for o in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(m, dst)
+    save_graph(m, dst, external)
     return nq
 
 
@@ -227,6 +247,8 @@ def main():
     ap.add_argument("--no-q8", action="store_true")
     ap.add_argument("--random", default=None, help="JSON model config: export random weights (no ckpt)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--external-data", choices=["auto", "always", "never"], default="auto",
+                    help="weights in <graph>.onnx_data files: auto = when a graph exceeds 1.8 GB")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t0 = time.time()
@@ -243,12 +265,13 @@ def main():
     model.eval()
     out = args.out
     os.makedirs(os.path.join(out, "base", "onnx"), exist_ok=True)
-    export_onnx(model, os.path.join(out, "model.onnx"), True)
-    export_onnx(model, os.path.join(out, "base", "onnx", "model.onnx"), False)
+    export_onnx(model, os.path.join(out, "model.onnx"), True, args.external_data)
+    export_onnx(model, os.path.join(out, "base", "onnx", "model.onnx"), False, args.external_data)
     print("exported fp32 graphs (%.1fs)" % (time.time() - t0), file=sys.stderr)
     nq = 0
     if not args.no_q8:
-        nq = quantize_q8(os.path.join(out, "model.onnx"), os.path.join(out, "model_q8.onnx"), args.block_size)
+        nq = quantize_q8(os.path.join(out, "model.onnx"), os.path.join(out, "model_q8.onnx"), args.block_size,
+                         args.external_data)
         print("q8: %d MatMuls -> MatMulNBits" % nq, file=sys.stderr)
     tok = os.path.join(args.work, "tokenizer.json")
     tokcfg = os.path.join(args.work, "tokenizer_config.json")
@@ -281,6 +304,9 @@ def main():
         if variant:
             e["variant"] = variant
         e.update({"path": rel, "sha256": sha256(p), "bytes": os.path.getsize(p)})
+        if rel.endswith(".onnx") and os.path.exists(p + "_data"):
+            e["externalData"] = [{"path": rel + "_data", "sha256": sha256(p + "_data"),
+                                  "bytes": os.path.getsize(p + "_data")}]
         files.append(e)
 
     data = []
