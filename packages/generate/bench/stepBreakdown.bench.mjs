@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Where a decoding step's time goes, per mode: the forward pass (model.forward), the sampler
-// (sampler.sample) and everything else in generate() (cache bookkeeping, stop checks, the
-// incremental decoder), measured inside real generations on the bundled model.
+// Where a decoding step's time goes, per mode: the forward pass (generate's stats.forwardMs), the
+// sampler (sampler.sample, timed by a wrapper) and everything else in generate() (cache
+// bookkeeping, stop checks), measured inside real generations on the bundled model. Per decode
+// pass: the prefill pass is left out.
 //
 //   npm run build && node packages/generate/bench/stepBreakdown.bench.mjs [--model DIR] [--tokens N]
 //          [--seeds 1,2] [--threads N] [--out file.json]
@@ -39,27 +40,9 @@ const base = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions, ba
 const tables = S.loadCoOccurrenceTables(readFileSync(join(dir, 'ngrams.bin')), { vocabSize: multi.metadata.vocabSize });
 const settings = { temperature: 0.7, topK: 50, repetitionPenalty: 1.1 };
 
-/** Wraps a model so that forward() time is accumulated (the pass, as generate() awaits it). */
-function timedModel(model, acc) {
-  return new Proxy(model, {
-    get(target, prop) {
-      if (prop === 'forward') {
-        return async (...args) => {
-          const t0 = performance.now();
-          try {
-            return await target.forward(...args);
-          } finally {
-            acc.forward += performance.now() - t0;
-          }
-        };
-      }
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
-
+/** Wraps a sampler (one per generation) so that its decode steps' time is accumulated. */
 function timedSampler(sampler, acc) {
+  let calls = 0;
   return new Proxy(sampler, {
     get(target, prop) {
       if (prop === 'sample') {
@@ -68,7 +51,8 @@ function timedSampler(sampler, acc) {
           try {
             return target.sample(view);
           } finally {
-            acc.sampler += performance.now() - t0;
+            // the first call chooses the prefill pass's tokens: not a decode step
+            if (calls++ > 0) acc.sampler += performance.now() - t0;
           }
         };
       }
@@ -113,9 +97,8 @@ for (const prompt of prompts) {
   for (const seed of seeds) {
     for (const c of CONFIGS) {
       const a = acc[c.name];
-      const t0 = performance.now();
       const r = await generate({
-        model: timedModel(c.model, a),
+        model: c.model,
         tokenizer,
         prompt,
         maxNewTokens,
@@ -124,9 +107,10 @@ for (const prompt of prompts) {
         seed,
         eos: false,
       });
-      a.total += performance.now() - t0;
-      a.passes += r.stats.forwardPasses;
-      a.tokens += r.tokens.length;
+      a.total += r.stats.decodeMs;
+      a.forward += r.stats.forwardMs;
+      a.passes += r.stats.forwardPasses - 1;
+      a.tokens += r.stats.tokens - (r.steps[0] ?? 0);
     }
   }
 }

@@ -7,9 +7,9 @@ weight matrix).
 Why: the checkpoint of the shipped reference model lived outside the repository and is gone; the
 shipped model.onnx holds every weight. This script exports a model of the same shape whose
 parameters are all distinct random numbers with the same exporter, which gives each initializer name
--> (parameter, transposed?) map, then copies the shipped values through that map. The recovered
-model reproduces the shipped graph's outputs (checked at the end against onnx's reference
-evaluator is too slow; recipe/check_onnx.mjs checks the re-export instead).
+-> (parameter, transposed?) map, then copies the shipped values through that map. Check the result
+by exporting it (export.py writes PyTorch reference outputs) and running recipe/check_onnx.mjs on
+the shipped folder against them.
 
 Provenance (steps, tokens, wall time, losses, training config, data sources) is carried over from
 the manifest so that export.py writes the same `provenance` block.

@@ -1,20 +1,21 @@
 """Writes the DynaMo.js ONNX graphs (docs/model-format.md) directly from a state dict.
 
 Same inputs, outputs and numbers as a `torch.onnx.export` of `DynamoModel.forward_cached`, built
-for speed instead (a decoder this small spends its time in per-operator overhead, not in FLOPs):
+for speed instead (a decoder this small spends its time in per-operator overhead and weight
+traffic, not in FLOPs):
 
 * parallel residual: both LayerNorms of a layer normalise the same input, so a layer runs ONE
-  LayerNormalization (no affine) and ONE MatMul for [query|key|value | MLP up-projection], with both
-  LayerNorms' affine parameters and the 1/sqrt(D) attention scale folded into that weight;
-* rotary embeddings as x*cos + gather(x, rotate-half partner)*sin over the projection's columns, the
-  cos/sin tables built once per pass and shared by every layer (4 operators per layer);
-* attention output and MLP output share one down-projection MatMul ([y | gelu(u)] @ [W_o; W_down]);
+  normalisation (no affine) and ONE MatMul for [q | k | v | MLP up-projection], with both
+  LayerNorms' affine parameters folded into that weight;
+* com.microsoft RotaryEmbedding (partial, rotate-half) on q and k together, MultiHeadAttention with
+  the past/present cache, exact GELU (fused by onnxruntime), one down-projection MatMul for
+  [attention | MLP] and SkipLayerNormalization for the residual plus the next normalisation;
 * the multi-head graph runs the base's last layer and the extra head layers, which all read the stem
-  output, as ONE batched layer (branches): one LayerNorm, one input MatMul, one attention over
-  branches x heads, one batched down-projection. A 3-head pass therefore costs about as many
-  operators as a base pass; the extra work is FLOPs only;
-* the final LayerNorm + unembedding run once on the rows that are kept (head 1's last
-  `num_logits_to_keep` rows and every extra head's last `num_head_logits_to_keep` rows together).
+  output, as branches of one layer: one normalisation, one input MatMul and one RotaryEmbedding for
+  all of them, then attention, down-projection and SkipLayerNormalization (with the final norm) per
+  branch;
+* the unembedding runs once on the rows that are kept (head 1's last `num_logits_to_keep` rows and
+  every extra head's last `num_head_logits_to_keep` rows together).
 
 Graph I/O (unchanged): input_ids, attention_mask, position_ids, past_key_values.{i}.key/value
 [B, A, P, D] for every cache layer (base layers first, then head layers), num_logits_to_keep and
@@ -185,10 +186,10 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
             cat = b.op("Concat", [ys[j], gs[j]], t + "/down_in", axis=2)
             down = b.op("MatMul", [cat, b.init(t + "/w_out", ws[j][4].astype(np.float32))], t + "/down")
             ln_in = [down, x, gamma, beta, b.init(t + "/b_out", ws[j][5].astype(np.float32))]
-            outs.append(b.op("SkipLayerNormalization", ln_in, t + "/residual_norm",
-                             outputs=[t + "/next_norm", "", "", t + "/next"], domain="com.microsoft",
-                             epsilon=eps))
-        return [(t + "/next_norm", t + "/next") for t in ([tag] if nb == 1 else ["%s/%d" % (tag, j) for j in range(nb)])]
+            b.op("SkipLayerNormalization", ln_in, t + "/residual_norm", outputs=[t + "/next_norm", "", "", t + "/next"],
+                 domain="com.microsoft", epsilon=eps)
+            outs.append((t + "/next_norm", t + "/next"))
+        return outs
 
     x = b.op("Gather", ["gpt_neox.embed_in.weight", "input_ids"], "embed")
     b.init("gpt_neox.embed_in.weight", _np(sd["gpt_neox.embed_in.weight"]))
