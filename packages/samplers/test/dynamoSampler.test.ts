@@ -1,7 +1,14 @@
 import { createRng, DynamoErrorCode, isDynamoError, type LogitsProcessor } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
-import { multinomialFromLogits, temperature, topK } from '../src/classicIndex.js';
-import { DYNAMO_ABLATIONS, dynamo, dynamoAblation, resolveDynamoOptions } from '../src/dynamoIndex.js';
+import {
+  DYNAMO_ABLATIONS,
+  dynamo,
+  dynamoAblation,
+  multinomialFromLogits,
+  resolveDynamoOptions,
+  temperature,
+  topK,
+} from '../src/index.js';
 import { makeStepView, randomDocs, randomHeadLogits, tablesFrom } from './dynamoFixtures.js';
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { createRng, type ForwardResult } from '@dynamojs/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GreedyVerifier, greedy, greedyVerify, type VerifyResult } from '../src/classicIndex.js';
+import { GreedyVerifier, greedy, greedyVerify, type VerifyResult } from '../src/index.js';
 import { expectDynamoError, makeView, toyModel } from './classicHelpers.js';
 
 /** A ForwardResult over the chunk rows model(prefix + chunk[0..i]) for i = 0..chunk.length − 1. */

@@ -9,7 +9,7 @@ import {
   temperature,
   topK,
   type VerifyResult,
-} from '../src/classicIndex.js';
+} from '../src/index.js';
 import { CHI2_999, chiSquare, expectDynamoError, randomLogits, toyModel } from './classicHelpers.js';
 
 const N = 200_000;

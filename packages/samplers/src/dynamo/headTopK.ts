@@ -1,5 +1,5 @@
-import { siftDown, siftUp } from './binaryHeap.js';
-import { checkLogits } from './checkLogits.js';
+import { checkLogits } from '../classic/checkLogits.js';
+import { siftDown, siftUp } from '../util/binaryHeap.js';
 
 /**
  * One head's top-k at a temperature: the first step of DynaMo (Algorithm 1: "apply temperature,

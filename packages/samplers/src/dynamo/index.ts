@@ -1,9 +1,7 @@
 /**
- * The DynaMo sampler (Algorithm 1 of Tuli et al., NAACL 2024), its steps as separate functions,
- * the DynaMo drafter for verified decoding, and co-occurrence (n-gram) tables: format, loader,
- * builder. Browser-safe; the Node file helpers live in the "./node" entry.
+ * The DynaMo sampler (Algorithm 1 of Tuli et al., NAACL 2024) and its stages, one function per
+ * stage: per-head top-k, joint estimate, co-occurrence weighted masking, thresholds, back-off, draw.
  */
-
 export type { AdaptiveThresholdOptions } from './adaptiveThreshold.js';
 export { adaptiveThreshold } from './adaptiveThreshold.js';
 export { backOffBounds, shouldBackOff, shouldBackOffAt } from './backOff.js';
@@ -14,32 +12,7 @@ export {
   coOccurrenceJoint,
   renormalizeJoint,
 } from './coOccurrenceMask.js';
-export type {
-  CoOccurrenceData,
-  CoOccurrenceHeader,
-  CoOccurrenceLoadOptions,
-  CoOccurrenceValueKind,
-  RangeReader,
-} from './coOccurrenceTables.js';
-export {
-  binarySearch as coOccurrenceBinarySearch,
-  bufferRangeReader,
-  COOCCURRENCE_FORMAT_VERSION,
-  COOCCURRENCE_MAGIC,
-  CoOccurrenceSection,
-  CoOccurrenceTables,
-  countLogPmi,
-  encodeCoOccurrenceTables,
-  fetchRangeReader,
-  loadCoOccurrenceTables,
-  loadCoOccurrenceTablesFrom,
-  loadCoOccurrenceTablesUrl,
-  readCoOccurrenceHeader,
-  tableChecksum,
-} from './coOccurrenceTables.js';
 export { argmaxCell, drawCell } from './drawCell.js';
-export type { DynamoDrafterOptions } from './dynamoDrafter.js';
-export { dynamoDrafter } from './dynamoDrafter.js';
 export type {
   DynamoAblation,
   DynamoOptions,
@@ -52,12 +25,6 @@ export { blurCells, gaussianKernel } from './gaussianBlur.js';
 export { HeadTopK, sampleSelected, selectHeadTopK } from './headTopK.js';
 export { cellTokens, compactCells, JointCells } from './jointCells.js';
 export { outerProductJoint } from './jointEstimate.js';
-export type { NgramBuildProgress, NgramTableBuilderOptions, TokenDocuments } from './ngramTableBuilder.js';
-export {
-  buildCoOccurrenceTables,
-  buildCoOccurrenceTablesSync,
-  NgramTableBuilder,
-} from './ngramTableBuilder.js';
 export { otsuThreshold } from './otsuThreshold.js';
 export type { RepetitionMode } from './repetitionCells.js';
 export { RepetitionScratch, repetitionPenaltyCells } from './repetitionCells.js';

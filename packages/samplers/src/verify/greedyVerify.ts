@@ -1,4 +1,4 @@
-import { argmax } from './argmax.js';
+import { argmax } from '../classic/argmax.js';
 import { type BaseRows, checkDraftToken, RowReader, type VerifyOptions, type VerifyResult } from './verifyCommon.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Sampler, StepView } from '@dynamojs/core';
+import { ensureFloat32 } from '../util/scratch.js';
 import { checkLogits } from './checkLogits.js';
 import { type ClassicProcessorOptions, classicProcessors } from './classicProcessors.js';
 import { multinomial } from './multinomial.js';
 import { MutableProcessorContext, type ProcessorPipeline } from './processorPipeline.js';
-import { ensureFloat32 } from './scratch.js';
 import { softmax } from './softmax.js';
 
 export interface SamplingOptions extends ClassicProcessorOptions {

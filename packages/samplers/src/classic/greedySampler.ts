@@ -1,9 +1,9 @@
 import type { LogitsProcessor, Sampler, StepView } from '@dynamojs/core';
+import { ensureFloat32 } from '../util/scratch.js';
 import { argmax } from './argmax.js';
 import { checkLogits } from './checkLogits.js';
 import { classicProcessors } from './classicProcessors.js';
 import { MutableProcessorContext, type ProcessorPipeline } from './processorPipeline.js';
-import { ensureFloat32 } from './scratch.js';
 
 export interface GreedyOptions {
   /** > 0; default 1 (off). */

@@ -8,16 +8,16 @@ import {
   type Sampler,
   type StepView,
 } from '@dynamojs/core';
+import { allMaskedError } from '../classic/checkLogits.js';
+import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { adaptiveThreshold } from './adaptiveThreshold.js';
 import { backOffBounds, shouldBackOffAt } from './backOff.js';
-import { allMaskedError } from './checkLogits.js';
 import {
   CoOccurrenceWeights,
   coOccurrenceJoint,
   type JointRenormalization,
   renormalizeJoint,
 } from './coOccurrenceMask.js';
-import type { CoOccurrenceTables } from './coOccurrenceTables.js';
 import { drawCell } from './drawCell.js';
 import { gaussianKernel } from './gaussianBlur.js';
 import { HeadTopK, sampleSelected, selectHeadTopK } from './headTopK.js';

@@ -1,7 +1,7 @@
 import { type Draft, DynamoError, DynamoErrorCode, type Rng } from '@dynamojs/core';
-import { multinomial } from './multinomial.js';
-import { ensureFloat32 } from './scratch.js';
-import { softmax } from './softmax.js';
+import { multinomial } from '../classic/multinomial.js';
+import { softmax } from '../classic/softmax.js';
+import { ensureFloat32 } from '../util/scratch.js';
 import { type BaseRows, checkDraftToken, RowReader, type VerifyOptions, type VerifyResult } from './verifyCommon.js';
 
 /**
