@@ -5,6 +5,7 @@
 export type { AdaptiveThresholdOptions } from './adaptiveThreshold.js';
 export { adaptiveThreshold } from './adaptiveThreshold.js';
 export { backOffBounds, shouldBackOff, shouldBackOffAt } from './backOff.js';
+export { ContextPenaltyScratch, contextPenaltyCells } from './contextPenalty.js';
 export type { JointRenormalization } from './coOccurrenceMask.js';
 export {
   applyCoOccurrenceWeights,
@@ -15,12 +16,14 @@ export {
 export { argmaxCell, drawCell } from './drawCell.js';
 export type {
   DynamoAblation,
+  DynamoDraw,
   DynamoOptions,
+  DynamoPreset,
   DynamoSampler,
   DynamoStats,
   ResolvedDynamoOptions,
 } from './dynamoSampler.js';
-export { DYNAMO_ABLATIONS, dynamo, dynamoAblation, resolveDynamoOptions } from './dynamoSampler.js';
+export { DYNAMO_ABLATIONS, DYNAMO_PRESETS, dynamo, dynamoAblation, resolveDynamoOptions } from './dynamoSampler.js';
 export { blurCells, gaussianKernel } from './gaussianBlur.js';
 export { HeadTopK, sampleSelected, selectHeadTopK } from './headTopK.js';
 export { cellTokens, compactCells, JointCells } from './jointCells.js';

@@ -1,42 +1,6 @@
 import { argmax } from '../classic/argmax.js';
 import { type BaseRows, checkDraftToken, RowReader, type VerifyOptions, type VerifyResult } from './verifyCommon.js';
 
-/**
- * Greedy verification of drafted tokens (lossless with respect to greedy decoding of the base
- * head after `options.processors`).
- *
- * For i = 0, 1, …: the base token at draft position i is `argmax(processed row i)` (ties to the
- * lowest id). While `draft[i]` equals it, the draft is accepted; the first mismatch stops and the
- * base's token becomes `next` (a free extra token). If all m drafts are accepted, `next` is the
- * base's token from row m (the bonus). So the emitted tokens `draft[0..accepted)`, `next` are
- * exactly what greedy decoding of the base head would have produced, one forward pass per call.
- *
- * Rows: see {@link BaseRows}; m drafts need m + 1 rows (rows past the first mismatch are not read).
- * Writes into `out` (default: the verifier's own result object, overwritten by the next call);
- * allocates nothing per call after the first.
- *
- * Errors: DYNAMO_INVALID_LOGITS (a row is missing, of the wrong length, or has NaN/Inf),
- * DYNAMO_SAMPLER (a drafted id outside the vocabulary; every token masked by the processors).
- */
-export class GreedyVerifier {
-  private readonly reader = new RowReader();
-  private readonly result: VerifyResult = { accepted: 0, next: 0 };
-  private readonly options: VerifyOptions;
-
-  constructor(options: VerifyOptions = {}) {
-    this.options = options;
-  }
-
-  verify(
-    draft: ArrayLike<number>,
-    rows: BaseRows,
-    history?: Int32Array,
-    out: VerifyResult = this.result,
-  ): VerifyResult {
-    return verifyGreedy(this.reader, draft, rows, this.options, history, out);
-  }
-}
-
 function verifyGreedy(
   reader: RowReader,
   draft: ArrayLike<number>,
@@ -72,8 +36,19 @@ function verifyGreedy(
 const sharedReader = new RowReader();
 
 /**
- * Functional form of {@link GreedyVerifier.verify}: `greedyVerify(draft, result, { processors, history })`.
- * Returns `out` (default: a new `{ accepted, next }`; pass a reused object to avoid the allocation).
+ * Chain helper for greedy verification, for code that runs its own decode loop (lossless with
+ * respect to greedy decoding of the base head after `options.processors`; `@dynamojs/generate`
+ * verifies chains and trees with the core `Verifier` `matchVerifier(greedy())` instead).
+ *
+ * For i = 0, 1, …: the base token at draft position i is `argmax(processed row i)` (ties to the
+ * lowest id). While `draft[i]` equals it, the draft is accepted; the first mismatch stops and the
+ * base's token becomes `next` (a free extra token). If all m drafts are accepted, `next` is the
+ * base's token from row m (the bonus). So `draft[0..accepted)`, `next` are exactly what greedy
+ * decoding would have produced. Rows: see {@link BaseRows}; m drafts need m + 1 rows.
+ *
+ * `greedyVerify(draft, rows, { processors, history })`; returns `out` (default: a new
+ * `{ accepted, next }`). Errors: DYNAMO_INVALID_LOGITS (a row missing, of the wrong length, NaN/Inf),
+ * DYNAMO_SAMPLER (a drafted id outside the vocabulary; every token masked by the processors).
  */
 export function greedyVerify(
   draft: ArrayLike<number>,
@@ -81,5 +56,5 @@ export function greedyVerify(
   options: VerifyOptions = {},
   out: VerifyResult = { accepted: 0, next: 0 },
 ): VerifyResult {
-  return verifyGreedy(sharedReader, draft, rows, options, undefined, out);
+  return verifyGreedy(sharedReader, draft, rows, options, options.history, out);
 }
