@@ -34,3 +34,5 @@ export { createRng } from './rng.js';
 export type { Sampler } from './sampler.js';
 export type { StepView } from './stepView.js';
 export type { DecodeOptions, EncodeOptions, IncrementalDecoder, TextTokenizer } from './tokenizer.js';
+export type { TokenTree } from './tokenTree.js';
+export { checkTokenTree, isChainTree, treePath } from './tokenTree.js';
