@@ -46,7 +46,7 @@ export function checkTokenTree(tree: TokenTree, length: number, depths?: Int32Ar
     invalidTree(
       `"parents" has ${parents.length} entries but there are ${length} new tokens (one parent per token).`,
       -1,
-      length,
+      `${length} entries`,
       parents.length,
       option,
     );
