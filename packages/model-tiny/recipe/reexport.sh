@@ -10,17 +10,19 @@
 #   4. the package stays within its 40 MB budget; says whether base/onnx/model.onnx changed.
 #
 # Usage (from anywhere): packages/model-tiny/recipe/reexport.sh CKPT [--eval EVAL_JSON] [--same-weights]
+#        [--model DIR]
 #   --eval EVAL_JSON   the quality block (evaluate.py's output for these weights). Without it the
 #                      current manifest's quality block is kept: right only for the same weights.
 #   --same-weights     the checkpoint holds the shipped weights: every logit must equal the previous
 #                      export's within 1e-5 and base/onnx/model.onnx must stay byte-identical.
+#   --model DIR        another exported model folder to re-export in place (default: model/).
 # On a failure model/ is left as written: `git checkout packages/model-tiny/model` restores it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pkg="$(dirname "$here")"
 model="$pkg/model"
 py="${PYTHON:-/usr/bin/python3}"
-[ $# -ge 1 ] || { sed -n '2,19p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,21p' "$0"; exit 2; }
 ckpt="$1"
 shift
 quality=(--keep-quality)
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --eval) quality=(--eval "$2"); shift 2 ;;
     --same-weights) same=1; shift ;;
+    --model) model="$(cd "$2" && pwd)"; shift 2 ;;
     *) echo "reexport: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -52,9 +55,12 @@ else
   echo "reexport: base/onnx/model.onnx CHANGED (the base weights differ)"
   [ "$same" = 1 ] && { echo "reexport: --same-weights, but the base graph changed" >&2; exit 1; }
 fi
-total=$(cd "$model" && cat dynamo.json tokenizer.json model.onnx model_q8.onnx ngrams.bin base/onnx/model.onnx \
-  base/config.json base/tokenizer.json base/tokenizer_config.json base/generation_config.json 2>/dev/null | wc -c)
+total=0
+for f in dynamo.json tokenizer.json model.onnx model_q8.onnx ngrams.bin base/onnx/model.onnx base/config.json \
+  base/tokenizer.json base/tokenizer_config.json base/generation_config.json; do
+  [ -f "$model/$f" ] && total=$((total + $(wc -c < "$model/$f")))
+done
 limit=$((40 * 1024 * 1024))
-echo "reexport: model/ holds $total bytes (budget $limit)"
+echo "reexport: $model holds $total bytes (budget $limit)"
 [ "$total" -le "$limit" ] || { echo "reexport: over the 40 MB budget" >&2; exit 1; }
 echo "reexport: OK ($model)"

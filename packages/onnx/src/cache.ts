@@ -57,8 +57,6 @@ export class OnnxKVCache implements KVCache {
   #disposed = false;
   /** True while a forward pass is using the cache. */
   busy = false;
-  /** Input buffers of the model's forward passes on this cache (reused pass after pass). */
-  scratch: unknown = null;
 
   constructor(readonly owner: CacheOwner) {}
 

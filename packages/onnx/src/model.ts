@@ -110,6 +110,8 @@ export class OnnxModel implements MultiTokenModel {
   readonly #context: number;
   #trimSession: Promise<OrtSession> | null = null;
   #compactSession: Promise<OrtSession> | null = null;
+  /** Each cache's input buffers (a cache runs one pass at a time, so they are never shared). */
+  readonly #buffers = new WeakMap<OnnxKVCache, ForwardBuffers>();
   /** `tree_attention_mask` of a chain: [1, 1, 1] holding 1 (the graph ANDs it with the causal mask). */
   readonly #chainMask: OrtTensor | undefined;
 
@@ -233,7 +235,8 @@ export class OnnxModel implements MultiTokenModel {
       });
     }
     checkTokenIds(newTokens, this.#vocab);
-    const buffers = (cache.scratch ??= new ForwardBuffers()) as ForwardBuffers;
+    let buffers = this.#buffers.get(cache);
+    if (!buffers) this.#buffers.set(cache, (buffers = new ForwardBuffers()));
     buffers.reserve(S);
     const tree = options.tree;
     const isTree = tree !== undefined && !checkTokenTree(tree, S, buffers.depths);
@@ -264,22 +267,22 @@ export class OnnxModel implements MultiTokenModel {
     const K2 = skipHeads ? 1 : resolvePositions('headPositions', headSel as PositionSelection, S);
     throwIfAborted(options.signal, 'forward pass');
 
+    const Tensor = this.#ort.Tensor;
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: new Tensor('int64', buffers.setIds(newTokens, S), [1, S]),
+      attention_mask: new Tensor('int64', this.#ones.subarray(0, P + S), [1, P + S]),
+    };
+    if (this.graph.hasPositionIds) {
+      feeds.position_ids = new Tensor('int64', buffers.setPositions(P, S, isTree), [1, S]);
+    }
+    if (this.#chainMask) {
+      feeds.tree_attention_mask = isTree
+        ? new Tensor('int64', buffers.setTreeMask(tree, S), [1, S, S])
+        : this.#chainMask;
+    }
     cache.busy = true;
     try {
       const past = cache.currentTensors() ?? (await cache.pastTensors());
-      const Tensor = this.#ort.Tensor;
-      const feeds: Record<string, OrtTensor> = {
-        input_ids: new Tensor('int64', buffers.setIds(newTokens, S), [1, S]),
-        attention_mask: new Tensor('int64', this.#ones.subarray(0, P + S), [1, P + S]),
-      };
-      if (this.graph.hasPositionIds) {
-        feeds.position_ids = new Tensor('int64', buffers.setPositions(P, S, isTree), [1, S]);
-      }
-      if (this.#chainMask) {
-        feeds.tree_attention_mask = isTree
-          ? new Tensor('int64', buffers.setTreeMask(tree, S), [1, S, S])
-          : this.#chainMask;
-      }
       const names = this.graph.pastNames;
       for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
       if (this.graph.hasLogitsToKeep) feeds.num_logits_to_keep = this.#scalar(K);
