@@ -18,6 +18,8 @@
 //   multi tree N all  a token tree of N nodes (binary: node i's parent is (i - 1) / 2, depth
 //                     log2 N), every head at every node: one tree-verification pass (graphs with
 //                     tree_attention_mask only)
+//   multi tree N base the same tree, head 0 at every node and the extra heads at the last node
+//                     only: what the unembedding of the extra heads' N - 1 other rows costs
 // Configurations and models are interleaved round by round (--rounds, default 15, of --reps calls,
 // default 40) and the per-call minimum over rounds is reported, so a shared machine's noise hits
 // all alike. Prints a table, then the JSON.
@@ -54,6 +56,7 @@ const CONFIGS = [
   ...[4, 8, 16, 32].flatMap((N) => [
     { name: `multi chain ${N} all`, graph: 'multi', S: N, k1: N, k2: N },
     { name: `multi tree ${N} all`, graph: 'multi', S: N, k1: N, k2: N, tree: true },
+    { name: `multi tree ${N} base`, graph: 'multi', S: N, k1: N, k2: 1, tree: true },
   ]),
 ];
 
