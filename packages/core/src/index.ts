@@ -35,4 +35,6 @@ export type { DistributionSampler, Sampler } from './sampler.js';
 export { isDistributionSampler } from './sampler.js';
 export type { StepView } from './stepView.js';
 export type { DecodeOptions, EncodeOptions, IncrementalDecoder, TextTokenizer } from './tokenizer.js';
+export type { TokenTree } from './tokenTree.js';
+export { checkTokenTree, isChainTree, treePath } from './tokenTree.js';
 export type { DraftCandidates, Verifier } from './verifier.js';
