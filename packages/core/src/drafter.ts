@@ -6,6 +6,12 @@ import type { StepView } from './stepView.js';
  */
 export interface Drafter {
   readonly name: string;
+  /**
+   * How many heads the drafter reads (default: every head of the model). A drafter that needs no
+   * extra head (prompt lookup, n-gram tables) says 1, and generation then skips the extra heads'
+   * logits — or runs a model that has none.
+   */
+  readonly heads?: number;
   draft(view: StepView, next: number): Draft;
   /** Called when a generation starts, to clear per-generation state (e.g. a prompt-lookup index). */
   reset?(): void;
