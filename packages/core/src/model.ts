@@ -10,6 +10,8 @@ export interface SpecialTokenIds {
 
 /** Sampler defaults recommended by the model's author (the manifest's `decoding`). */
 export interface DecodingDefaults {
+  /** The DynaMo sampler preset the other DynaMo values belong to (e.g. 'calibrated', 'paper'). */
+  readonly preset?: string;
   readonly topK?: number;
   readonly temperature?: number;
   readonly repetitionPenalty?: number;

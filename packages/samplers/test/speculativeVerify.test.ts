@@ -121,7 +121,10 @@ describe('speculativeVerify', () => {
     const other = new Float32Array(vocab);
     for (let t = 0; t < N; t++) {
       tokens[0] = multinomial(q, rng);
-      const r = speculativeVerify({ tokens, distribution: () => q }, (i) => (i === 0 ? base : other), { rng, processors });
+      const r = speculativeVerify({ tokens, distribution: () => q }, (i) => (i === 0 ? base : other), {
+        rng,
+        processors,
+      });
       counts[r.accepted >= 1 ? (tokens[0] as number) : r.next]++;
     }
     const { chi, df } = chiSquare(counts, p, N);

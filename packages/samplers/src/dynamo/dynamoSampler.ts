@@ -331,7 +331,14 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
       let nMax = Math.min(o.maxTokens, view.heads, view.maxTokens, tableOrder);
       if (o.epsilon >= 1) nMax = 1;
       const h0 = heads[0] as HeadTopK;
-      selectHeadTopK(headLogits(view, 0), o.topK, o.temperature, h0, 0, (options as { xBaseT?: number }).xBaseT ?? o.jointTemperature);
+      selectHeadTopK(
+        headLogits(view, 0),
+        o.topK,
+        o.temperature,
+        h0,
+        0,
+        (options as { xBaseT?: number }).xBaseT ?? o.jointTemperature,
+      );
       if (h0.count === 0) throw allMaskedError('dynamo', 0);
       for (let h = 1; h < nMax; h++) {
         const head = heads[h] as HeadTopK;

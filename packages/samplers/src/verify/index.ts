@@ -7,7 +7,7 @@
 export { greedyVerify } from './greedyVerify.js';
 export { MatchVerifier, matchVerifier } from './matchVerifier.js';
 export { RejectionSampler } from './rejectionSampling.js';
+export { SpeculativeVerifier, speculativeVerifier } from './speculativeVerifier.js';
 export type { SpeculativeVerifyOptions } from './speculativeVerify.js';
 export { speculativeVerify } from './speculativeVerify.js';
-export { SpeculativeVerifier, speculativeVerifier } from './speculativeVerifier.js';
 export type { BaseRows, VerifyOptions, VerifyResult } from './verifyCommon.js';

@@ -1,4 +1,11 @@
-import { type DraftCandidates, DynamoError, DynamoErrorCode, type Sampler, type StepView, type Verifier } from '@dynamojs/core';
+import {
+  type DraftCandidates,
+  DynamoError,
+  DynamoErrorCode,
+  type Sampler,
+  type StepView,
+  type Verifier,
+} from '@dynamojs/core';
 
 /**
  * Verification by exact match: the sampler draws the base model's own token (one call of
@@ -15,9 +22,13 @@ export class MatchVerifier implements Verifier {
 
   constructor(sampler: Sampler) {
     if (typeof sampler?.sample !== 'function') {
-      throw new DynamoError(DynamoErrorCode.INVALID_OPTION, 'matchVerifier needs a Sampler (an object with sample(view)).', {
-        details: { option: 'sampler' },
-      });
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        'matchVerifier needs a Sampler (an object with sample(view)).',
+        {
+          details: { option: 'sampler' },
+        },
+      );
     }
     this.sampler = sampler;
     this.name = `match(${sampler.name})`;
