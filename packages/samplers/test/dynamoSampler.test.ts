@@ -44,7 +44,7 @@ describe('dynamo(): options', () => {
     expect(s.options).toMatchObject({
       preset: 'paper',
       draw: 'thresholded',
-      jointTemperature: 0.7,
+      headTemperature: 0.7,
       contextPenalty: 1,
       epsilon: 0.5,
       alpha: 1,
@@ -79,7 +79,7 @@ describe('dynamo(): options', () => {
       { topK: 129 }, // 129^3 cells > 2^21
       { preset: 'fast' },
       { draw: 'blurred' },
-      { jointTemperature: 0 },
+      { headTemperature: 0 },
       { contextPenalty: 0.5 },
     ]) {
       expect(codeOf(() => dynamo({ tables, ...(bad as object) }))).toBe(DynamoErrorCode.INVALID_OPTION);

@@ -38,8 +38,8 @@ import { type StaticThresholdMode, staticThresholdAt, staticThresholdValue } fro
  * Options given explicitly always win over the preset's.
  */
 export const DYNAMO_PRESETS = {
-  calibrated: { epsilon: 0.1, draw: 'joint', jointTemperature: 1, contextPenalty: 3 },
-  paper: { epsilon: 0.5, draw: 'thresholded', jointTemperature: undefined, contextPenalty: 1 },
+  calibrated: { epsilon: 0.1, draw: 'joint', headTemperature: 1, alpha: 0.9, contextPenalty: 4 },
+  paper: { epsilon: 0.5, draw: 'thresholded', headTemperature: undefined, alpha: 1, contextPenalty: 1 },
 } as const satisfies Record<string, Partial<Record<keyof DynamoOptions, unknown>>>;
 
 export type DynamoPreset = keyof typeof DYNAMO_PRESETS;
@@ -60,10 +60,12 @@ export interface DynamoOptions {
   /** Where the emitted n-gram is drawn from (see {@link DynamoDraw}). Default 'joint' ('calibrated'), 'thresholded' ('paper'). */
   readonly draw?: DynamoDraw;
   /**
-   * Temperature of every head's top-k distribution in the multi-token joint (> 0). One-token steps
-   * always use `temperature`. Default 1 ('calibrated'); 'paper': the same as `temperature`.
+   * Temperature of the extra heads' (1, 2, …) top-k distributions in the multi-token joint (> 0).
+   * Head 0 — the base model — always uses `temperature`, as one-token steps do. Default 1
+   * ('calibrated': an extra head estimates a marginal over the tokens before its own, which is
+   * already broader than the base's next-token distribution); 'paper': the same as `temperature`.
    */
-  readonly jointTemperature?: number;
+  readonly headTemperature?: number;
   /**
    * Divides a cell once per token of it found in the last `repetitionWindow` history tokens (≥ 1;
    * 1 = off). Default 3 ('calibrated'), 1 ('paper').
@@ -111,7 +113,7 @@ export interface ResolvedDynamoOptions {
   readonly preset: DynamoPreset;
   readonly epsilon: number;
   readonly draw: DynamoDraw;
-  readonly jointTemperature: number;
+  readonly headTemperature: number;
   readonly contextPenalty: number;
   readonly alpha: number;
   readonly topK: number;
@@ -174,16 +176,16 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
     preset,
     epsilon: checkNumber('epsilon', options.epsilon ?? defaults.epsilon, { min: 0, max: 1 }),
     draw: checkEnum('draw', options.draw ?? defaults.draw, ['joint', 'thresholded']),
-    jointTemperature: checkNumber(
-      'jointTemperature',
-      options.jointTemperature ?? defaults.jointTemperature ?? temperature,
+    headTemperature: checkNumber(
+      'headTemperature',
+      options.headTemperature ?? defaults.headTemperature ?? temperature,
       {
         min: 0,
         minExclusive: true,
       },
     ),
     contextPenalty: checkNumber('contextPenalty', options.contextPenalty ?? defaults.contextPenalty, { min: 1 }),
-    alpha: checkNumber('alpha', options.alpha ?? 1, { min: 0 }),
+    alpha: checkNumber('alpha', options.alpha ?? defaults.alpha, { min: 0 }),
     topK: checkInteger('topK', options.topK ?? 50, { min: 1, max: 1024 }),
     temperature,
     blur,
@@ -331,18 +333,11 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
       let nMax = Math.min(o.maxTokens, view.heads, view.maxTokens, tableOrder);
       if (o.epsilon >= 1) nMax = 1;
       const h0 = heads[0] as HeadTopK;
-      selectHeadTopK(
-        headLogits(view, 0),
-        o.topK,
-        o.temperature,
-        h0,
-        0,
-        (options as { xBaseT?: number }).xBaseT ?? o.jointTemperature,
-      );
+      selectHeadTopK(headLogits(view, 0), o.topK, o.temperature, h0, 0);
       if (h0.count === 0) throw allMaskedError('dynamo', 0);
       for (let h = 1; h < nMax; h++) {
         const head = heads[h] as HeadTopK;
-        selectHeadTopK(headLogits(view, h), o.topK, o.temperature, head, h, o.jointTemperature);
+        selectHeadTopK(headLogits(view, h), o.topK, o.temperature, head, h, o.headTemperature);
         if (head.count === 0) {
           nMax = h; // an all-masked head cannot propose tokens: use fewer heads
           break;
