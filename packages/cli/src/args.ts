@@ -88,3 +88,14 @@ export function numList(
     return checkNumber(`--${flag}`, Number(s), range);
   });
 }
+
+export function intList(
+  values: Record<string, unknown>,
+  flag: string,
+  range: { min?: number; max?: number } = {},
+): number[] | undefined {
+  return list(values, flag)?.map((s) => {
+    if (!/^-?\d+$/.test(s)) invalid(flag, 'a comma-separated list of integers', s);
+    return checkInteger(`--${flag}`, Number(s), range);
+  });
+}

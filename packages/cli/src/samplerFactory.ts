@@ -20,10 +20,10 @@ export interface SamplerSettings {
   readonly repetitionPenalty: number;
   /** DynaMo preset (the defaults of the options below). */
   readonly preset: samplers.DynamoPreset;
-  /** eps_b; undefined: the preset's. */
+  /** DynaMo's eps_b, co-occurrence weighting strength and blur; undefined: the preset's. */
   readonly epsilon: number | undefined;
-  readonly alpha: number;
-  readonly blur: number;
+  readonly alpha: number | undefined;
+  readonly blur: number | undefined;
 }
 
 export function defaultSettings(
@@ -33,6 +33,9 @@ export function defaultSettings(
   const pick = <K extends keyof SamplerSettings>(key: K, fallback: SamplerSettings[K]): SamplerSettings[K] =>
     (overrides[key] ?? (decoding as Record<string, unknown> | undefined)?.[key] ?? fallback) as SamplerSettings[K];
   const preset = pick('preset', 'calibrated');
+  // The model's recommended DynaMo values belong to its recommended preset (none named: the paper's).
+  const fromModel = (decoding?.preset ?? 'paper') === preset ? decoding : undefined;
+  const dynamoValue = (key: 'epsilon' | 'alpha' | 'blur'): number | undefined => overrides[key] ?? fromModel?.[key];
   return {
     greedy: overrides.greedy ?? false,
     temperature: pick('temperature', 0.7),
@@ -41,10 +44,9 @@ export function defaultSettings(
     repetitionPenalty:
       overrides.greedy && overrides.repetitionPenalty === undefined ? 1 : pick('repetitionPenalty', 1.1),
     preset,
-    // The model's recommended eps_b belongs to its recommended preset (none named: the paper's).
-    epsilon: overrides.epsilon ?? ((decoding?.preset ?? 'paper') === preset ? decoding?.epsilon : undefined),
-    alpha: pick('alpha', 1),
-    blur: pick('blur', 3),
+    epsilon: dynamoValue('epsilon'),
+    alpha: dynamoValue('alpha'),
+    blur: dynamoValue('blur'),
   };
 }
 
@@ -68,10 +70,10 @@ export function makeSampler(mode: string, s: SamplerSettings, tables: unknown): 
     return samplers.dynamo({
       preset: s.preset,
       ...(s.epsilon !== undefined && { epsilon: s.epsilon }),
-      alpha: s.alpha,
+      ...(s.alpha !== undefined && { alpha: s.alpha }),
+      ...(s.blur !== undefined && { blur: s.blur }),
       topK: s.topK,
       temperature: s.temperature,
-      blur: s.blur,
       ...(tables === undefined ? { mask: false } : { tables: tables as samplers.CoOccurrenceTables }),
     });
   }
@@ -79,29 +81,48 @@ export function makeSampler(mode: string, s: SamplerSettings, tables: unknown): 
   return samplers.sampling({ temperature: s.temperature, topK: s.topK });
 }
 
+/** Drafted nodes per verification pass of the DynaMo tree drafter, unless --tree-budget says otherwise. */
+export const DEFAULT_TREE_BUDGET = 12;
+
+/** The drafters of `verified` (see {@link makeDrafter}). */
+export const DRAFTERS = ['auto', 'tree', 'ngram', 'top1', 'dynamo', 'dynamo-sample'] as const;
+export type DrafterKind = (typeof DRAFTERS)[number];
+
 /**
- * The drafter of `verified`: per-head top-1 (default), or the DynaMo joint (needs tables): its
- * most probable cell (`dynamo`) or a cell drawn from it with q reported (`dynamo-sample`, for
- * `--verification speculative`).
+ * The drafter of `verified`:
+ * - `tree`: DynaMo candidate trees from the extra heads' masked joint, the n-gram tables and prompt
+ *   lookup (needs ngrams.bin), `budget` nodes per pass;
+ * - `ngram`: n-gram table + prompt-lookup trees, no head needed (any causal LM; prompt lookup only
+ *   without ngrams.bin);
+ * - `top1`: per-head top-1 chains; `dynamo` / `dynamo-sample`: the DynaMo joint's best cell / a
+ *   cell drawn from it with q reported (chains, need ngrams.bin);
+ * - `auto` (what `--mode verified` uses): `tree` with tables, else `top1` on a multi-head model,
+ *   else `ngram`.
  */
 export function makeDrafter(
-  kind: 'top1' | 'dynamo' | 'dynamo-sample',
+  kind: DrafterKind,
   s: SamplerSettings,
   tables: unknown,
+  heads = 3,
+  budget = DEFAULT_TREE_BUDGET,
 ): Drafter | undefined {
+  const t = tables as samplers.CoOccurrenceTables | undefined;
+  if (kind === 'auto') kind = t !== undefined && heads > 1 ? 'tree' : heads > 1 ? 'top1' : 'ngram';
   if (kind === 'top1') return samplers.topOneDrafter();
-  if (tables === undefined) {
+  if (kind === 'ngram') return samplers.ngramDrafter({ ...(t && { tables: t }), budget: Math.max(budget, 1) });
+  if (t === undefined) {
     throw new DynamoError(
       DynamoErrorCode.INVALID_OPTION,
-      'The dynamo drafter needs co-occurrence tables (ngrams.bin in the model folder).',
+      `The ${kind} drafter needs co-occurrence tables (ngrams.bin in the model folder).`,
       { details: { option: 'drafter' } },
     );
   }
+  if (kind === 'tree') return samplers.dynamoTreeDrafter({ tables: t, budget });
   return samplers.dynamoDrafter({
-    tables: tables as samplers.CoOccurrenceTables,
+    tables: t,
     topK: s.topK,
     temperature: s.temperature,
-    alpha: s.alpha,
+    ...(s.alpha !== undefined && { alpha: s.alpha }),
     mode: kind === 'dynamo-sample' ? 'sample' : 'argmax',
   });
 }

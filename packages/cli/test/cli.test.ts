@@ -153,7 +153,21 @@ describe('dynamo CLI (in-process)', () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout.text) as BenchReport;
     expect(report.prompts).toBe(2);
-    expect(report.rows.map((r) => r.config)).toEqual(['ar', 'ar-greedy', 'verified']);
+    expect(report.rows.map((r) => r.config)).toEqual([
+      'ar',
+      'ar-greedy',
+      'verified',
+      'verified-chain',
+      'verified-ngram',
+    ]);
+    expect(report.rows.map((r) => r.lossless)).toEqual([
+      'identical',
+      'identical',
+      'identical',
+      'identical',
+      'identical',
+    ]);
+    expect(report.rows.find((r) => r.config === 'verified-ngram')?.identical?.identical).toBe(4);
     const v = report.rows.find((r) => r.config === 'verified')!;
     expect(v.identical).toEqual({ reference: 'ar-greedy', identical: 4, compared: 4 });
     expect(v.tokensPerPass).toBeGreaterThan(1);
@@ -166,7 +180,7 @@ describe('dynamo CLI (in-process)', () => {
       expect(row.forwardMsPerPass).toBeGreaterThanOrEqual(0);
       expect(row.selectMsPerPass).toBeGreaterThanOrEqual(0);
     }
-    expect(stderr.text).toMatch(/\[#+\] 12\/12 done/);
+    expect(stderr.text).toMatch(/\[#+\] 20\/20 done/);
   });
 
   it("bench --verified-sampling: exact-match verification gives ar's sampled tokens", async () => {
@@ -191,9 +205,12 @@ describe('dynamo CLI (in-process)', () => {
       'ar',
       'ar-greedy',
       'verified',
+      'verified-chain',
+      'verified-ngram',
       'verified-sampling',
       'verified-speculative',
     ]);
+    expect(report.rows.find((x) => x.config === 'verified-speculative')?.lossless).toBe('distribution');
     expect(report.rows.find((x) => x.config === 'verified-sampling')?.identical).toEqual({
       reference: 'ar',
       identical: 4,

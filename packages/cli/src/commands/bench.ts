@@ -7,9 +7,16 @@ import {
   type Sampler,
 } from '@dynamojs/core';
 import { type GenerateResult, generate } from '@dynamojs/generate';
-import { int, list, num, numList, oneOf, parse, str } from '../args.js';
+import { int, intList, list, num, numList, oneOf, parse, str } from '../args.js';
 import { DEFAULT_PROMPTS } from '../prompts.js';
-import { defaultSettings, makeDrafter, makeProcessors, makeSampler, type SamplerSettings } from '../samplerFactory.js';
+import {
+  DEFAULT_TREE_BUDGET,
+  defaultSettings,
+  makeDrafter,
+  makeProcessors,
+  makeSampler,
+  type SamplerSettings,
+} from '../samplerFactory.js';
 import { type CliContext, DEVICES, fmt, MODEL_FLAGS, SAMPLER_FLAGS } from './shared.js';
 import { type TransformersRunner, transformersRunner } from './transformers.js';
 
@@ -22,15 +29,18 @@ ignored) so the timings compare like for like. Efficiency = speed-up / tokens pe
 and "select ms" split a decode step into the forward pass and choosing its tokens (sampler,
 verification, loop), which is where an efficiency below 1 goes.
 
-Configurations:
+Configurations (lossless ones are marked in the JSON rows: "identical" or "distribution"):
   ar               one token per pass on the base-only graph, sampling (baseline of dynamo)
-  dynamo@EPS       DynaMo at each --epsilon, the same temperature / top-k / repetition penalty
+  dynamo@EPS       DynaMo at each --epsilon (lossy), the same temperature / top-k / repetition
+                   penalty; paper@0.5 with --paper (the paper-literal preset)
   ar-greedy        greedy ar (baseline of verified and transformers.js)
-  verified         greedy draft-and-verify (per-head top-1 drafts); checked token-for-token
-                   against ar-greedy
-  verified-dynamo-drafter   the same with DynaMo joint drafts (when the model has ngrams.bin)
-  verified-sampling         (--verified-sampling) sampling, exact-match: same tokens as ar (same seed)
-  verified-speculative      (--verified-sampling) sampling, speculative, DynaMo joint drafts
+  verified         greedy draft-and-verify as \`generate --mode verified\` runs it: DynaMo candidate
+                   trees (budget: the first --tree-budget); checked token-for-token against ar-greedy
+  verified-tree@B  the same at the other --tree-budget values
+  verified-chain   per-head top-1 chains; verified-dynamo-chain: DynaMo joint chains
+  verified-ngram   n-gram table + prompt-lookup drafts on the base-only graph (any causal LM)
+  verified-sampling         (--verified-sampling) sampling, exact-match trees: same tokens as ar
+  verified-speculative      (--verified-sampling) sampling, speculative: exactly ar's distribution
   transformers.js  @huggingface/transformers generate() (greedy) on the same base-only export
                    (with --transformers; checked token-for-token against ar-greedy)
 
@@ -42,7 +52,9 @@ Options:
   --seeds LIST             seeds (default 1,2,3)
   --max-tokens N           new tokens per run (default 128)
   --warmup N               untimed warm-up runs per configuration (default 1)
-  --head-rows all|last     verified: extra heads' logits at every chunk row (default) or the last
+  --tree-budget LIST       verified: drafted nodes per pass (default ${DEFAULT_TREE_BUDGET}); more values add rows
+  --paper                  dynamo: also the paper-literal preset at eps_b 0.5
+  --head-rows all|last     verified chains: extra heads' logits at every chunk row (default) or the last
   --verified-sampling      also verified with sampling (vs ar): exact-match (same tokens as ar for
                            the same seed) and speculative (DynaMo joint drafts when ngrams.bin)
   --transformers           also time transformers.js generate() (needs @huggingface/transformers)
@@ -65,6 +77,8 @@ const FLAGS = {
   transformers: { type: 'boolean' },
   'head-rows': { type: 'string' },
   'verified-sampling': { type: 'boolean' },
+  'tree-budget': { type: 'string' },
+  paper: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -72,6 +86,11 @@ interface Config {
   readonly label: string;
   readonly mode: 'ar' | 'dynamo' | 'verified' | 'transformers';
   readonly baseline: string | undefined;
+  /**
+   * 'identical': the same tokens as its baseline for the same seed (checked); 'distribution':
+   * exactly the baseline's distribution (speculative sampling); null: lossy.
+   */
+  readonly lossless: 'identical' | 'distribution' | null;
   /** Token-identity reference. */
   readonly sameAs?: string;
   readonly greedy: boolean;
@@ -103,6 +122,8 @@ export interface BenchRow {
   readonly config: string;
   readonly mode: string;
   readonly baseline: string | null;
+  /** 'identical' (same tokens as the baseline), 'distribution' (exactly its distribution) or null (lossy). */
+  readonly lossless: 'identical' | 'distribution' | null;
   readonly runs: number;
   readonly tokens: number;
   readonly forwardPasses: number;
@@ -149,7 +170,8 @@ export function formatTable(report: BenchReport): string {
   const rows = report.rows.map((r) => {
     const notes: string[] = [];
     if (r.baseline) notes.push(`vs ${r.baseline}`);
-    if (r.acceptance) notes.push(`acceptance ${r.acceptance.map((a, i) => `h${i + 1} ${fmt(a)}`).join(', ')}`);
+    if (r.acceptance) notes.push(`acceptance ${r.acceptance.map((a, i) => `d${i + 1} ${fmt(a)}`).join(', ')}`);
+    if (r.lossless === 'distribution') notes.push(`exactly ${r.baseline}'s distribution`);
     if (r.identical)
       notes.push(`identical to ${r.identical.reference}: ${r.identical.identical}/${r.identical.compared}`);
     return [
@@ -197,6 +219,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
   const threads = int(values, 'threads', { min: 1 });
   const json = values.json === true;
   const headRows = oneOf(values, 'head-rows', ['all', 'last'] as const) ?? 'all';
+  const budgets = intList(values, 'tree-budget', { min: 1 }) ?? [DEFAULT_TREE_BUDGET];
   const promptFiles = (values.prompts as string[] | undefined) ?? [];
   const prompts: string[] = [];
   for (const file of promptFiles) {
@@ -236,11 +259,27 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     const greedySettings = defaultSettings((multi ?? base).metadata.decoding, { ...overrides, greedy: true });
     const configs: Config[] = [];
     const wantVerifiedSampling = wantVerified && values['verified-sampling'] === true;
+    const tables = bundle.tables;
+    const heads = (multi ?? base).metadata.heads;
+    const greedyRow = (label: string, drafter: (() => Drafter | undefined) | undefined, model = multi): Config => ({
+      label,
+      mode: 'verified',
+      baseline: 'ar-greedy',
+      sameAs: 'ar-greedy',
+      lossless: 'identical',
+      greedy: true,
+      seeded: false,
+      sampler: () => makeSampler('verified', greedySettings, undefined),
+      ...(drafter && { drafter }),
+      processors: makeProcessors(greedySettings),
+      model,
+    });
     if (modes.includes('ar') || wantDynamo || wantVerifiedSampling) {
       configs.push({
         label: 'ar',
         mode: 'ar',
         baseline: undefined,
+        lossless: 'identical',
         greedy: false,
         seeded: true,
         sampler: () => makeSampler('ar', settings, undefined),
@@ -249,15 +288,20 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
       });
     }
     if (wantDynamo) {
-      for (const epsilon of epsilons) {
-        const s = { ...settings, epsilon };
+      const presets: [string, SamplerSettings][] = epsilons.map((epsilon) => [
+        `dynamo@${epsilon}`,
+        { ...settings, epsilon },
+      ]);
+      if (values.paper === true) presets.push(['paper@0.5', { ...settings, preset: 'paper', epsilon: 0.5 }]);
+      for (const [label, s] of presets) {
         configs.push({
-          label: `dynamo@${epsilon}`,
+          label,
           mode: 'dynamo',
           baseline: 'ar',
+          lossless: null,
           greedy: false,
           seeded: true,
-          sampler: () => makeSampler('dynamo', s, bundle.tables),
+          sampler: () => makeSampler('dynamo', s, tables),
           processors: makeProcessors(s),
           model: multi,
         });
@@ -268,6 +312,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         label: 'ar-greedy',
         mode: 'ar',
         baseline: undefined,
+        lossless: 'identical',
         greedy: true,
         seeded: false,
         sampler: () => makeSampler('ar', greedySettings, undefined),
@@ -276,43 +321,35 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
       });
     }
     if (wantVerified) {
-      configs.push({
-        label: 'verified',
-        mode: 'verified',
-        baseline: 'ar-greedy',
-        sameAs: 'ar-greedy',
-        greedy: true,
-        seeded: false,
-        sampler: () => makeSampler('verified', greedySettings, undefined),
-        processors: makeProcessors(greedySettings),
-        model: multi,
-      });
-    }
-    if (wantVerified && bundle.tables !== undefined) {
-      configs.push({
-        label: 'verified-dynamo-drafter',
-        mode: 'verified',
-        baseline: 'ar-greedy',
-        sameAs: 'ar-greedy',
-        greedy: true,
-        seeded: false,
-        sampler: () => makeSampler('verified', greedySettings, undefined),
-        drafter: () => makeDrafter('dynamo', greedySettings, bundle.tables),
-        processors: makeProcessors(greedySettings),
-        model: multi,
-      });
+      // 'verified' is what `dynamo generate --mode verified` runs: DynaMo candidate trees (with
+      // tables), else per-head top-1 chains, else n-gram/prompt-lookup drafts.
+      configs.push(greedyRow('verified', () => makeDrafter('auto', greedySettings, tables, heads, budgets[0])));
+      for (const budget of budgets.slice(1)) {
+        configs.push(
+          greedyRow(`verified-tree@${budget}`, () => makeDrafter('tree', greedySettings, tables, heads, budget)),
+        );
+      }
+      if (heads > 1) configs.push(greedyRow('verified-chain', () => makeDrafter('top1', greedySettings, tables)));
+      if (heads > 1 && tables !== undefined) {
+        configs.push(greedyRow('verified-dynamo-chain', () => makeDrafter('dynamo', greedySettings, tables)));
+      }
+      // Drafts for any causal LM: n-gram tables + prompt lookup on the base-only graph (chains there).
+      configs.push(greedyRow('verified-ngram', () => makeDrafter('ngram', greedySettings, tables), base));
     }
     if (wantVerifiedSampling) {
       // Lossless sampling: 'match' gives exactly ar's tokens for the same seed; 'speculative' gives
-      // ar's distribution and accepts stochastic (DynaMo joint) drafts more often.
+      // ar's distribution (and accepts stochastic drafts more often than match would).
+      const drafter = () => makeDrafter('auto', settings, tables, heads, budgets[0]);
       configs.push({
         label: 'verified-sampling',
         mode: 'verified',
         baseline: 'ar',
         sameAs: 'ar',
+        lossless: 'identical',
         greedy: false,
         seeded: true,
         sampler: () => makeSampler('verified', settings, undefined),
+        drafter,
         processors: makeProcessors(settings),
         model: multi,
       });
@@ -320,11 +357,12 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         label: 'verified-speculative',
         mode: 'verified',
         baseline: 'ar',
+        lossless: 'distribution',
         greedy: false,
         seeded: true,
         verification: 'speculative',
         sampler: () => makeSampler('verified', settings, undefined),
-        drafter: () => makeDrafter(bundle.tables === undefined ? 'top1' : 'dynamo-sample', settings, bundle.tables),
+        drafter,
         processors: makeProcessors(settings),
         model: multi,
       });
@@ -336,6 +374,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         mode: 'transformers',
         baseline: 'ar-greedy',
         sameAs: 'ar-greedy',
+        lossless: 'identical',
         greedy: true,
         seeded: false,
         processors: [],
@@ -457,6 +496,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         config: c.label,
         mode: c.mode,
         baseline: c.baseline ?? null,
+        lossless: c.lossless,
         runs: t.runs,
         tokens: t.tokens,
         forwardPasses: t.passes,

@@ -1,7 +1,15 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import { type GenerationMode, MODES, stream } from '@dynamojs/generate';
+import { DYNAMO_PRESETS, type DynamoPreset } from '@dynamojs/samplers';
 import { int, num, oneOf, parse, str } from '../args.js';
-import { defaultSettings, makeDrafter, makeProcessors, makeSampler } from '../samplerFactory.js';
+import {
+  DEFAULT_TREE_BUDGET,
+  DRAFTERS,
+  defaultSettings,
+  makeDrafter,
+  makeProcessors,
+  makeSampler,
+} from '../samplerFactory.js';
 import { type CliContext, DEVICES, MODEL_FLAGS, SAMPLER_FLAGS, statsLine } from './shared.js';
 
 export const GENERATE_HELP = `Usage: dynamo generate "prompt" [options]
@@ -11,7 +19,9 @@ line (tokens/s, tokens per pass, device) to stderr.
 
 Options:
   --mode ar|dynamo|verified   ar: one token per pass (base-only graph); dynamo: DynaMo multi-token
-                              sampling (default); verified: lossless draft-and-verify
+                              sampling (default; lossy, at ar's quality by the eval's criterion);
+                              verified: lossless draft-and-verify — exactly ar's tokens (greedy or
+                              same seed), several per pass from candidate trees
   --epsilon N                 DynaMo threshold eps_b in [0, 1] (default: the model's, else 0.5)
   --max-tokens N              most new tokens (default 128)
   --seed N                    RNG seed (default: random)
@@ -21,8 +31,16 @@ Options:
   --repetition-penalty N      (default: the model's, else 1.1; 1 with --greedy)
   --alpha N                   co-occurrence mask strength (dynamo; default 1)
   --blur N                    blur kernel size of the adaptive threshold (dynamo; default 3)
-  --drafter top1|dynamo|dynamo-sample   verified: per-head top-1 drafts (default), the DynaMo
-                             joint's best cell, or a cell drawn from it (needs ngrams.bin)
+  --drafter auto|tree|ngram|top1|dynamo|dynamo-sample
+                              verified: what drafts the tokens the base head then checks.
+                              tree: DynaMo candidate trees (extra heads + n-gram tables + prompt
+                              lookup); ngram: tables + prompt lookup, no heads needed; top1:
+                              per-head top-1 chains; dynamo / dynamo-sample: the DynaMo joint's
+                              best / a sampled cell as a chain. auto (default): tree when the model
+                              has ngrams.bin, else top1 (or ngram on a 1-head model)
+  --tree-budget N             verified: most drafted tokens per pass (default ${DEFAULT_TREE_BUDGET})
+  --preset calibrated|paper   dynamo: the sampler preset (default calibrated; paper: Algorithm 1
+                              read literally)
   --verification match|speculative     verified: exact-match (default; same tokens as ar with
                              the same seed) or speculative sampling (same distribution; needs sampling)
   --head-rows all|last       verified: extra heads' logits at every chunk row (default) or the last only
@@ -43,6 +61,8 @@ const FLAGS = {
   seed: { type: 'string' },
   stop: { type: 'string', multiple: true },
   drafter: { type: 'string' },
+  'tree-budget': { type: 'string' },
+  preset: { type: 'string' },
   'head-rows': { type: 'string' },
   verification: { type: 'string' },
   json: { type: 'boolean' },
@@ -76,9 +96,11 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     alpha: num(values, 'alpha', { min: 0 }),
     blur: int(values, 'blur', { min: 1 }),
     epsilon,
+    preset: oneOf(values, 'preset', Object.keys(DYNAMO_PRESETS) as DynamoPreset[]),
   };
   const stop = values.stop as string[] | undefined;
-  const drafterKind = oneOf(values, 'drafter', ['top1', 'dynamo', 'dynamo-sample'] as const) ?? 'top1';
+  const drafterKind = oneOf(values, 'drafter', DRAFTERS) ?? 'auto';
+  const treeBudget = int(values, 'tree-budget', { min: 1, max: 4096 }) ?? DEFAULT_TREE_BUDGET;
   const verification = oneOf(values, 'verification', ['match', 'speculative'] as const);
   const headRows = oneOf(values, 'head-rows', ['all', 'last'] as const);
   const json = values.json === true;
@@ -89,7 +111,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     threads,
     multi: mode !== 'ar',
     base: mode === 'ar',
-    tables: mode === 'dynamo' || drafterKind !== 'top1',
+    tables: mode === 'dynamo' || (mode === 'verified' && drafterKind !== 'top1'),
   });
   let cleanup = () => {};
   try {
@@ -100,7 +122,10 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
       ctx.stderr.write(`note: ${bundle.dir} has no ngrams.bin: DynaMo runs without co-occurrence masking.\n`);
     }
     const sampler = makeSampler(mode, settings, bundle.tables);
-    const drafter = mode === 'verified' ? makeDrafter(drafterKind, settings, bundle.tables) : undefined;
+    const drafter =
+      mode === 'verified'
+        ? makeDrafter(drafterKind, settings, bundle.tables, model.metadata.heads, treeBudget)
+        : undefined;
     // Ctrl-C stops the generation after the current pass; the partial text and statistics still print.
     const controller = new AbortController();
     const onSigint = () => controller.abort();

@@ -51,7 +51,8 @@ export function statsLine(stats: GenerationStats, finishReason: string): string 
     `finish ${finishReason}`,
   ];
   if (stats.acceptance) {
-    parts.push(`acceptance ${stats.acceptance.rate.map((r, i) => `h${i + 1} ${fmt(r)}`).join(' ')}`);
+    // per draft depth: depth k is checked only when depths 1..k-1 were accepted
+    parts.push(`acceptance ${stats.acceptance.rate.map((r, i) => `d${i + 1} ${fmt(r)}`).join(' ')}`);
   }
   return parts.join(' · ');
 }

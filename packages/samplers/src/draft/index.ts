@@ -1,8 +1,14 @@
 /**
- * Drafters for verified (lossless) decoding: they propose the tokens the base head then checks.
+ * Drafters for verified (lossless) decoding: they propose the tokens — a chain, or a tree of
+ * candidates — that the base head then checks in one pass.
  */
-
+export { CandidateTrie } from './candidateTrie.js';
 export type { DynamoDrafterOptions } from './dynamoDrafter.js';
 export { dynamoDrafter } from './dynamoDrafter.js';
+export type { DynamoTreeDrafterOptions } from './dynamoTreeDrafter.js';
+export { dynamoTreeDrafter } from './dynamoTreeDrafter.js';
+export type { NgramDrafterOptions } from './ngramDrafter.js';
+export { ngramDrafter } from './ngramDrafter.js';
+export { promptLookup } from './promptLookup.js';
 export type { TopOneDrafterOptions } from './topOneDrafter.js';
 export { TopOneDrafter, topOneDrafter } from './topOneDrafter.js';

@@ -25,6 +25,7 @@ export {
   readCoOccurrenceHeader,
   tableChecksum,
 } from './coOccurrenceTables.js';
+export { ngramContinuations } from './ngramContinuations.js';
 export type { NgramBuildProgress, NgramTableBuilderOptions, TokenDocuments } from './ngramTableBuilder.js';
 export {
   buildCoOccurrenceTables,
