@@ -24,7 +24,7 @@ export function ngramContinuations(
   let count = 0;
   const offer = (c: number, p: number): void => {
     if (!(p > 0)) return;
-    const q = p > 1 ? 1 : p;
+    const q = Math.min(p, 1);
     if (count === k && q <= (probs[k - 1] as number)) return;
     let i = count < k ? count++ : k - 1;
     while (i > 0 && (probs[i - 1] as number) < q) {
