@@ -1,5 +1,5 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
-import { type GenerationMode, MODES, stream } from '@dynamojs/generate';
+import { type GenerateResult, type GenerationMode, generate, MODES, stream } from '@dynamojs/generate';
 import { DYNAMO_PRESETS, type DynamoPreset } from '@dynamojs/samplers';
 import { int, num, oneOf, parse, str } from '../args.js';
 import {
@@ -10,7 +10,7 @@ import {
   makeProcessors,
   makeSampler,
 } from '../samplerFactory.js';
-import { type CliContext, DEVICES, MODEL_FLAGS, SAMPLER_FLAGS, statsLine } from './shared.js';
+import { type CliContext, compareLine, DEVICES, MODEL_FLAGS, SAMPLER_FLAGS, statsLine } from './shared.js';
 
 export const GENERATE_HELP = `Usage: dynamo generate "prompt" [options]
 
@@ -48,6 +48,8 @@ Options:
   --model PATH                model folder (default: the bundled reference model)
   --device auto|cpu|cuda|webgpu   (default auto)
   --threads N                 CPU threads per session
+  --compare                   first generate with ar (one token per pass, base-only graph) and the
+                              same seed, then with --mode, and compare tokens/s and the text
   --json                      print one JSON object (text, tokens, steps, stats) instead of streaming
   -h, --help                  this help
 `;
@@ -66,6 +68,7 @@ const FLAGS = {
   'head-rows': { type: 'string' },
   verification: { type: 'string' },
   json: { type: 'boolean' },
+  compare: { type: 'boolean' },
 } as const;
 
 export async function generateCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -105,62 +108,86 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   const headRows = oneOf(values, 'head-rows', ['all', 'last'] as const);
   const json = values.json === true;
 
+  const compare = values.compare === true;
   const bundle = await ctx.loader({
     modelPath: str(values, 'model'),
     device,
     threads,
     multi: mode !== 'ar',
-    base: mode === 'ar',
+    base: mode === 'ar' || compare,
     tables: mode === 'dynamo' || (mode === 'verified' && drafterKind !== 'top1'),
   });
   let cleanup = () => {};
   try {
-    const model = mode === 'ar' ? bundle.baseModel : bundle.model;
-    if (model === undefined) throw new DynamoError(DynamoErrorCode.INTERNAL, 'No model was loaded.');
+    const modelOf = (m: GenerationMode) => {
+      const model = m === 'ar' ? bundle.baseModel : bundle.model;
+      if (model === undefined) throw new DynamoError(DynamoErrorCode.INTERNAL, 'No model was loaded.');
+      return model;
+    };
+    const model = modelOf(mode);
     const settings = defaultSettings(model.metadata.decoding ?? bundle.model?.metadata.decoding, overrides);
     if (mode === 'dynamo' && bundle.tables === undefined) {
       ctx.stderr.write(`note: ${bundle.dir} has no ngrams.bin: DynaMo runs without co-occurrence masking.\n`);
     }
-    const sampler = makeSampler(mode, settings, bundle.tables);
-    const drafter =
-      mode === 'verified'
-        ? makeDrafter(drafterKind, settings, bundle.tables, model.metadata.heads, treeBudget)
-        : undefined;
     // Ctrl-C stops the generation after the current pass; the partial text and statistics still print.
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     cleanup = () => process.off('SIGINT', onSigint);
-    const events = stream({
-      signal: controller.signal,
-      model,
-      tokenizer: bundle.tokenizer,
-      prompt,
-      mode,
-      sampler,
-      processors: makeProcessors(settings),
-      ...(drafter && { drafter }),
-      ...(headRows && mode === 'verified' && { headRows }),
-      ...(verification && mode === 'verified' && { verification }),
-      maxNewTokens,
-      ...(seed !== undefined && { seed }),
-      ...(stop !== undefined && { stop }),
-    });
-    if (!json) ctx.stdout.write(prompt);
-    for await (const event of events) {
-      if (event.type === 'text' && !json) ctx.stdout.write(event.text);
-      if (event.type === 'done') {
-        const r = event.result;
-        if (json) {
-          ctx.stdout.write(
-            `${JSON.stringify({ prompt, mode, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings })}\n`,
-          );
-        } else {
-          ctx.stdout.write('\n');
-          ctx.stderr.write(`${statsLine(r.stats, r.finishReason)}\n`);
+    const optionsFor = (m: GenerationMode, tokens: number, s: number | undefined) => {
+      const sampler = makeSampler(m, settings, bundle.tables);
+      const drafter =
+        m === 'verified'
+          ? makeDrafter(drafterKind, settings, bundle.tables, modelOf(m).metadata.heads, treeBudget)
+          : undefined;
+      return {
+        sampler,
+        options: {
+          signal: controller.signal,
+          model: modelOf(m),
+          tokenizer: bundle.tokenizer,
+          prompt,
+          mode: m,
+          sampler,
+          processors: makeProcessors(settings),
+          ...(drafter && { drafter }),
+          ...(headRows && m === 'verified' && { headRows }),
+          ...(verification && m === 'verified' && { verification }),
+          maxNewTokens: tokens,
+          ...(s !== undefined && { seed: s }),
+          ...(stop !== undefined && { stop }),
+        },
+      };
+    };
+    const runs: { mode: GenerationMode; result: GenerateResult }[] = [];
+    // --compare: ar first, then the mode, with one seed; both warmed up untimed first, so neither
+    // pays the process's first-run costs.
+    const sequence: GenerationMode[] = compare && mode !== 'ar' ? ['ar', mode] : [mode];
+    const runSeed = seed ?? (compare ? Math.floor(Math.random() * 2 ** 31) : undefined);
+    if (compare) {
+      for (const m of sequence) await generate(optionsFor(m, Math.min(8, maxNewTokens), runSeed).options);
+    }
+    for (const m of sequence) {
+      const { sampler, options } = optionsFor(m, maxNewTokens, runSeed);
+      if (!json)
+        ctx.stdout.write(compare ? `${m === 'ar' ? '── ar (one token per pass)' : `── ${m}`}\n${prompt}` : prompt);
+      for await (const event of stream(options)) {
+        if (event.type === 'text' && !json) ctx.stdout.write(event.text);
+        if (event.type === 'done') {
+          const r = event.result;
+          runs.push({ mode: m, result: r });
+          if (json) {
+            ctx.stdout.write(
+              `${JSON.stringify({ prompt, mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings })}\n`,
+            );
+          } else {
+            ctx.stdout.write('\n');
+            ctx.stderr.write(`${statsLine(r.stats, r.finishReason)}\n`);
+          }
         }
       }
     }
+    if (compare && !json && runs.length === 2) ctx.stderr.write(`${compareLine(runs[0]!.result, runs[1]!.result)}\n`);
     return 0;
   } finally {
     cleanup();

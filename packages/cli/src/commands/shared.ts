@@ -1,4 +1,4 @@
-import type { GenerationStats } from '@dynamojs/generate';
+import type { GenerateResult, GenerationStats } from '@dynamojs/generate';
 import type { OptionSpec } from '../args.js';
 import type { Loader } from '../loader.js';
 
@@ -55,4 +55,19 @@ export function statsLine(stats: GenerationStats, finishReason: string): string 
     parts.push(`acceptance ${stats.acceptance.rate.map((r, i) => `d${i + 1} ${fmt(r)}`).join(' ')}`);
   }
   return parts.join(' · ');
+}
+
+/** The last line of `dynamo generate --compare`: the mode against ar (same prompt and seed). */
+export function compareLine(ar: GenerateResult, other: GenerateResult): string {
+  const speedup = ar.stats.tokensPerSecond > 0 ? other.stats.tokensPerSecond / ar.stats.tokensPerSecond : Number.NaN;
+  const same = ar.tokens.length === other.tokens.length && ar.tokens.every((t, i) => t === other.tokens[i]);
+  const quality =
+    other.stats.mode === 'verified'
+      ? same
+        ? 'the same text as ar (lossless)'
+        : "ar's distribution (lossless; a different draw)"
+      : same
+        ? 'the same text as ar'
+        : "lossy (how it compares with ar's quality: dynamo eval)";
+  return `${other.stats.mode} vs ar: ${fmt(other.stats.tokensPerPass)} tokens/pass, ${fmt(speedup)}x the tokens/s · ${quality}`;
 }

@@ -97,7 +97,8 @@ const WALK_FACTOR = 8;
  * listed (masked to 0). Cells come out in ascending token-id order, as {@link outerProductJoint}'s.
  * Requires tables of order ≥ n. No allocation: one flat function, no doubles passed across calls
  * (V8 would box them). With n = 3 and `pairs`, the n = 2 joint is listed there in the same walk
- * (what a back-off to two tokens needs, without walking the bigrams again).
+ * (what a back-off to two tokens needs, without walking the bigrams again). `maxRank0` limits head
+ * 0's tokens to its best ranks (the joint's grid may be smaller than head 0's one-token top-k).
  */
 export function coOccurrenceJoint(
   heads: readonly HeadTopK[],
@@ -105,6 +106,7 @@ export function coOccurrenceJoint(
   weights: CoOccurrenceWeights,
   cells: JointCells,
   pairs?: JointCells,
+  maxRank0 = Number.POSITIVE_INFINITY,
 ): void {
   const h0 = heads[0] as HeadTopK;
   const h1 = heads[1] as HeadTopK;
@@ -145,6 +147,7 @@ export function coOccurrenceJoint(
   for (let i = 0; i < h0.count; i++) {
     const a = h0.byId[i] as number;
     const r0 = h0.rankById[i] as number;
+    if (r0 >= maxRank0) continue;
     const p0 = h0.probs[r0] as number;
     const s = bOff[a] as number;
     const e = bOff[a + 1] as number;

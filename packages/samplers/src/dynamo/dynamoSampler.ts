@@ -38,8 +38,15 @@ import { type StaticThresholdMode, staticThresholdAt, staticThresholdValue } fro
  * Options given explicitly always win over the preset's.
  */
 export const DYNAMO_PRESETS = {
-  calibrated: { epsilon: 0.1, draw: 'joint', headTemperature: 1, alpha: 0.9, contextPenalty: 4 },
-  paper: { epsilon: 0.5, draw: 'thresholded', headTemperature: undefined, alpha: 1, contextPenalty: 1 },
+  calibrated: { epsilon: 0.05, draw: 'joint', headTemperature: 1, alpha: 0.9, contextPenalty: 4, jointTopK: undefined },
+  paper: {
+    epsilon: 0.5,
+    draw: 'thresholded',
+    headTemperature: undefined,
+    alpha: 1,
+    contextPenalty: 1,
+    jointTopK: undefined,
+  },
 } as const satisfies Record<string, Partial<Record<keyof DynamoOptions, unknown>>>;
 
 export type DynamoPreset = keyof typeof DYNAMO_PRESETS;
@@ -75,6 +82,13 @@ export interface DynamoOptions {
   readonly alpha?: number;
   /** Tokens kept per head. Default 50. */
   readonly topK?: number;
+  /**
+   * Tokens per head in the multi-token joint (1 … topK): the joint's grid is jointTopK^n cells;
+   * one-token steps still sample from head 0's full top-k. Smaller is faster (the co-occurrence walk
+   * visits fewer rows) but truncates the heads' tails from multi-token n-grams, which makes them
+   * more predictable than one-token sampling's (measured: docs/dynamo-sampler.md). Default: topK.
+   */
+  readonly jointTopK?: number;
   /** Applied to every head's logits, > 0. Default 0.7. */
   readonly temperature?: number;
   /** Gaussian kernel size over the rank-sorted grid (odd; 0 or 1 = no blur). Default 3. */
@@ -106,6 +120,23 @@ export interface DynamoOptions {
   /** Logits processors applied to a scratch copy of every head's logits before top-k. */
   readonly processors?: readonly LogitsProcessor[];
   readonly name?: string;
+  /**
+   * Called after every step with what it did (for diagnostics and visualisations; costs one extra
+   * pass over the drawn distribution). Not called when undefined.
+   */
+  readonly onStep?: (info: DynamoStepInfo) => void;
+}
+
+/** What one DynaMo step did (see `onStep`). */
+export interface DynamoStepInfo {
+  /** Tokens emitted. */
+  readonly tokens: number;
+  /** Tokens the step tried first (before any back-off). */
+  readonly tried: number;
+  /** Entropy (nats) of the distribution the emitted n-gram was drawn from. */
+  readonly entropy: number;
+  /** Probability of the emitted n-gram under that distribution. */
+  readonly probability: number;
 }
 
 /** Options in force after defaults (as the sampler reports them). */
@@ -117,6 +148,7 @@ export interface ResolvedDynamoOptions {
   readonly contextPenalty: number;
   readonly alpha: number;
   readonly topK: number;
+  readonly jointTopK: number;
   readonly temperature: number;
   readonly blur: number;
   readonly blurSigma: number | undefined;
@@ -159,6 +191,7 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
   const preset = checkEnum('preset', options.preset ?? 'calibrated', Object.keys(DYNAMO_PRESETS) as DynamoPreset[]);
   const defaults = DYNAMO_PRESETS[preset];
   const temperature = checkNumber('temperature', options.temperature ?? 0.7, { min: 0, minExclusive: true });
+  const topK = checkInteger('topK', options.topK ?? 50, { min: 1, max: 1024 });
   const blur = checkInteger('blur', options.blur ?? 3, { min: 0 });
   if (blur > 1 && blur % 2 === 0) {
     throw new DynamoError(
@@ -186,7 +219,11 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
     ),
     contextPenalty: checkNumber('contextPenalty', options.contextPenalty ?? defaults.contextPenalty, { min: 1 }),
     alpha: checkNumber('alpha', options.alpha ?? defaults.alpha, { min: 0 }),
-    topK: checkInteger('topK', options.topK ?? 50, { min: 1, max: 1024 }),
+    topK,
+    jointTopK: checkInteger('jointTopK', options.jointTopK ?? Math.min(topK, defaults.jointTopK ?? topK), {
+      min: 1,
+      max: topK,
+    }),
     temperature,
     blur,
     blurSigma:
@@ -285,6 +322,9 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
   const repetitionScratch = new RepetitionScratch();
   const contextScratch = new ContextPenaltyScratch();
   const drawJoint = o.draw === 'joint';
+  const onStep = options.onStep;
+  /** The drawn distribution's entropy and the drawn cell's probability (onStep only). */
+  const drawn = new Float64Array(2);
   const outs = [new Int32Array(0), new Int32Array(1), new Int32Array(2), new Int32Array(3)];
   const processed: Float32Array[] = [];
   const processorContext: { head: number; history: Int32Array } = { head: 0, history: new Int32Array(0) };
@@ -337,7 +377,7 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
       if (h0.count === 0) throw allMaskedError('dynamo', 0);
       for (let h = 1; h < nMax; h++) {
         const head = heads[h] as HeadTopK;
-        selectHeadTopK(headLogits(view, h), o.topK, o.temperature, head, h, o.headTemperature);
+        selectHeadTopK(headLogits(view, h), o.jointTopK, o.temperature, head, h, o.headTemperature);
         if (head.count === 0) {
           nMax = h; // an all-masked head cannot propose tokens: use fewer heads
           break;
@@ -346,16 +386,22 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
       uniform[0] = view.rng.next();
       for (let n = nMax; n >= 2; n--) {
         let joint = cells;
-        if (weights === undefined) outerProductJoint(heads, n, cells);
-        else if (n === 3) coOccurrenceJoint(heads, 3, weights, cells, pairCells);
+        if (weights === undefined) outerProductJoint(heads, n, cells, o.jointTopK);
+        else if (n === 3) coOccurrenceJoint(heads, 3, weights, cells, pairCells, o.jointTopK);
         else if (nMax === 3 && pairCells !== undefined) joint = pairCells;
-        else coOccurrenceJoint(heads, 2, weights, cells);
+        else coOccurrenceJoint(heads, 2, weights, cells, undefined, o.jointTopK);
         const out = outs[n] as Int32Array;
         if (!runStages(joint, n, view, out)) continue;
+        if (onStep !== undefined)
+          onStep({ tokens: n, tried: nMax, entropy: drawn[0] as number, probability: drawn[1] as number });
         return emit(n, out);
       }
       const out = outs[1] as Int32Array;
       out[0] = sampleSelected(h0, uniform[0] as number);
+      if (onStep !== undefined) {
+        describeHead(h0, out[0] as number, drawn);
+        onStep({ tokens: 1, tried: nMax, entropy: drawn[0] as number, probability: drawn[1] as number });
+      }
       return emit(1, out);
     },
   };
@@ -373,6 +419,7 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
       penalize(cells, view);
       const c = drawCell(cells, uniform[0] as number);
       if (c < 0) return false;
+      if (onStep !== undefined) describeDraw(cells, c, drawn);
       cellTokens(cells, c, heads, out);
     }
     staticThresholdAt(cells, staticThresholds, n);
@@ -382,6 +429,7 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
     if (drawJoint) return true;
     const c = drawCell(cells, uniform[0] as number);
     if (c < 0) return false;
+    if (onStep !== undefined) describeDraw(cells, c, drawn);
     cellTokens(cells, c, heads, out);
     return true;
   }
@@ -399,6 +447,37 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
     );
     contextPenaltyCells(cells, heads, o.contextPenalty, view.history, o.repetitionWindow, contextScratch);
   }
+}
+
+/** Entropy of the cells' normalised values and the probability of cell c, into out[0], out[1]. */
+function describeDraw(cells: JointCells, c: number, out: Float64Array): void {
+  const v = cells.value;
+  let total = 0;
+  for (let i = 0; i < cells.size; i++) total += v[i] as number;
+  let h = 0;
+  for (let i = 0; i < cells.size; i++) {
+    const p = (v[i] as number) / total;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  out[0] = h;
+  out[1] = (v[c] as number) / total;
+}
+
+/** Entropy of head 0's one-token distribution (top-k at the temperature) and token t's probability. */
+function describeHead(head: HeadTopK, t: number, out: Float64Array): void {
+  const scaled = head.scaled;
+  const max = scaled[0] as number;
+  let z = 0;
+  for (let r = 0; r < head.count; r++) z += Math.exp((scaled[r] as number) - max);
+  let h = 0;
+  let pt = 0;
+  for (let r = 0; r < head.count; r++) {
+    const p = Math.exp((scaled[r] as number) - max) / z;
+    if (p > 0) h -= p * Math.log(p);
+    if (head.ids[r] === t) pt = p;
+  }
+  out[0] = h;
+  out[1] = pt;
 }
 
 /**

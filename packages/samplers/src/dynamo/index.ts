@@ -21,6 +21,7 @@ export type {
   DynamoPreset,
   DynamoSampler,
   DynamoStats,
+  DynamoStepInfo,
   ResolvedDynamoOptions,
 } from './dynamoSampler.js';
 export { DYNAMO_ABLATIONS, DYNAMO_PRESETS, dynamo, dynamoAblation, resolveDynamoOptions } from './dynamoSampler.js';

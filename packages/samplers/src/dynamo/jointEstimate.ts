@@ -6,19 +6,26 @@ import type { JointCells } from './jointCells.js';
  * top-k distributions, J[x_1..x_n] = p_1(x_1) · … · p_n(x_n) over all k^n cells (the paper's
  * "no mask" variant). Cells are listed in ascending token-id order. O(k^n).
  */
-export function outerProductJoint(heads: readonly HeadTopK[], n: number, cells: JointCells): void {
+export function outerProductJoint(
+  heads: readonly HeadTopK[],
+  n: number,
+  cells: JointCells,
+  maxRank0 = Number.POSITIVE_INFINITY,
+): void {
   const k = (heads[0] as HeadTopK).capacity;
   cells.reset(n, k);
   const h0 = heads[0] as HeadTopK;
   if (n === 1) {
     for (let i = 0; i < h0.count; i++) {
       const r = h0.rankById[i] as number;
+      if (r >= maxRank0) continue;
       cells.push(r, h0.probs[r] as number);
     }
   } else if (n === 2) {
     const h1 = heads[1] as HeadTopK;
     for (let i = 0; i < h0.count; i++) {
       const r0 = h0.rankById[i] as number;
+      if (r0 >= maxRank0) continue;
       const p0 = h0.probs[r0] as number;
       for (let j = 0; j < h1.count; j++) {
         const r1 = h1.rankById[j] as number;
@@ -30,6 +37,7 @@ export function outerProductJoint(heads: readonly HeadTopK[], n: number, cells: 
     const h2 = heads[2] as HeadTopK;
     for (let i = 0; i < h0.count; i++) {
       const r0 = h0.rankById[i] as number;
+      if (r0 >= maxRank0) continue;
       const p0 = h0.probs[r0] as number;
       for (let j = 0; j < h1.count; j++) {
         const r1 = h1.rankById[j] as number;
