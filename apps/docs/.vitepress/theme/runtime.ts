@@ -6,7 +6,15 @@
 import type { MultiTokenModel, Sampler } from '@dynamojs/core';
 import { type GenerationMode, type GenerationStats, stream } from '@dynamojs/generate';
 import { loadModel, type ModelSource } from '@dynamojs/onnx/web';
-import { type CoOccurrenceTables, dynamo, dynamoDrafter, loadCoOccurrenceTables, sampling } from '@dynamojs/samplers';
+import {
+  type CoOccurrenceTables,
+  DYNAMO_PRESETS,
+  dynamo,
+  dynamoTreeDrafter,
+  loadCoOccurrenceTables,
+  repetitionPenalty,
+  sampling,
+} from '@dynamojs/samplers';
 import { createTokenizer, type DynamoTokenizer } from '@dynamojs/tokenizer';
 import * as ort from 'onnxruntime-web';
 
@@ -141,7 +149,7 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
     files: ManifestFile[];
     contextLength: number;
     vocabSize: number;
-    decoding?: Partial<Decoding>;
+    decoding?: Partial<Decoding> & { preset?: string };
   };
   const want = (role: string, variant?: string) =>
     manifest.files.find((f) => f.role === role && (variant === undefined || (f.variant ?? 'fp32') === variant));
@@ -203,7 +211,8 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
       topK: d.topK ?? 50,
       temperature: d.temperature ?? 0.7,
       repetitionPenalty: d.repetitionPenalty ?? 1.1,
-      epsilon: d.epsilon ?? 0.5,
+      // The model's eps_b belongs to the preset it names (none named: the paper's, not used here).
+      epsilon: d.preset === 'calibrated' && d.epsilon !== undefined ? d.epsilon : DYNAMO_PRESETS.calibrated.epsilon,
     },
   };
 }
@@ -249,7 +258,6 @@ export interface RunCallbacks {
   onDone(stats: GenerationStats, finishReason: string): void;
 }
 
-/** The sampler each mode uses in the examples: the model's decoding defaults (dynamo.json). */
 /** What a result panel shows while a generation streams (the playground's and the sampler lab's). */
 export interface LivePanel {
   passes: Pass[];
@@ -287,6 +295,11 @@ export function panelCallbacks(
   };
 }
 
+/**
+ * The sampler each mode uses in the examples, with the model's decoding defaults (dynamo.json):
+ * the calibrated DynaMo preset for `dynamo`, top-k sampling for `ar` and `verified`. The
+ * repetition penalty is not here: it is a processor of every mode (see `run`).
+ */
 export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: number): Sampler {
   const d = ref.decoding;
   if (mode === 'dynamo') {
@@ -295,11 +308,18 @@ export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: nu
       epsilon,
       topK: d.topK,
       temperature: d.temperature,
-      repetitionPenalty: d.repetitionPenalty,
       vocabSize: ref.tokenizer.vocabSize,
     });
   }
-  return sampling({ temperature: d.temperature, topK: d.topK, repetitionPenalty: d.repetitionPenalty });
+  return sampling({ temperature: d.temperature, topK: d.topK });
+}
+
+/**
+ * Drafted nodes per verification pass: on WebGPU a pass costs mostly dispatch overhead and extra
+ * rows are nearly free, so trees are bigger there than on the CPU (WASM).
+ */
+export function treeBudget(device: string): number {
+  return device === 'webgpu' ? 24 : 8;
 }
 
 /** Streams one generation, reporting every forward pass's tokens and text. */
@@ -319,7 +339,11 @@ export async function run(options: RunOptions, callbacks: RunCallbacks): Promise
     prompt: options.prompt,
     mode,
     sampler,
-    ...(mode === 'verified' && { drafter: dynamoDrafter({ tables: ref.tables }) }),
+    // The same processors in every mode, so ar, dynamo and verified sample from one base distribution.
+    processors: repetitionPenalty(ref.decoding.repetitionPenalty),
+    ...(mode === 'verified' && {
+      drafter: dynamoTreeDrafter({ tables: ref.tables, budget: treeBudget(ref.device) }),
+    }),
     maxNewTokens: options.maxNewTokens,
     seed: options.seed,
     ...(options.signal && { signal: options.signal }),
