@@ -27,7 +27,9 @@ interleaved), shows a progress bar on stderr and prints a table of tokens/s, tok
 speed-up over the autoregressive baseline. Every run generates exactly --max-tokens tokens (eos
 ignored) so the timings compare like for like. Efficiency = speed-up / tokens per pass; "pass ms"
 and "select ms" split a decode step into the forward pass and choosing its tokens (sampler,
-verification, loop), which is where an efficiency below 1 goes.
+verification, loop), which is where an efficiency below 1 goes; "pass cost" is the forward pass
+divided by its baseline's (ar on the base-only graph) in the same run: what a multi-head or a
+verification/tree pass costs.
 
 Configurations (lossless ones are marked in the JSON rows: "identical" or "distribution"):
   ar               one token per pass on the base-only graph, sampling (baseline of dynamo)
@@ -141,6 +143,11 @@ export interface BenchRow {
    */
   readonly forwardMsPerPass: number | null;
   readonly selectMsPerPass: number | null;
+  /**
+   * This configuration's forward pass ÷ its baseline's (ar on the base-only graph), per decode pass,
+   * measured in the same run: what a multi-head or verification/tree pass costs.
+   */
+  readonly passCost: number | null;
   readonly acceptance?: number[];
   /** Runs whose tokens equal the reference configuration's, out of compared. */
   readonly identical?: { readonly reference: string; readonly identical: number; readonly compared: number };
@@ -166,7 +173,18 @@ function progressBar(done: number, total: number, label: string): string {
 }
 
 export function formatTable(report: BenchReport): string {
-  const head = ['config', 'runs', 'tokens/s', 'tok/pass', 'speed-up', 'efficiency', 'pass ms', 'select ms', 'notes'];
+  const head = [
+    'config',
+    'runs',
+    'tokens/s',
+    'tok/pass',
+    'speed-up',
+    'efficiency',
+    'pass ms',
+    'pass cost',
+    'select ms',
+    'notes',
+  ];
   const rows = report.rows.map((r) => {
     const notes: string[] = [];
     if (r.baseline) notes.push(`vs ${r.baseline}`);
@@ -182,6 +200,7 @@ export function formatTable(report: BenchReport): string {
       r.speedup === null ? '-' : `${fmt(r.speedup)}x`,
       r.efficiency === null ? '-' : fmt(r.efficiency),
       r.forwardMsPerPass === null ? '-' : fmt(r.forwardMsPerPass, 3),
+      r.passCost === null ? '-' : `${fmt(r.passCost)}x`,
       r.selectMsPerPass === null ? '-' : fmt(r.selectMsPerPass, 3),
       notes.join('; '),
     ];
@@ -485,8 +504,12 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
       `${ctx.stderr.isTTY ? progressBar(done, total, 'done') : progressBar(done, total, 'done').slice(1).trimEnd()}\n`,
     );
 
+    const forwardPerPass = (t: Totals | undefined) =>
+      t && t.decodePasses > 0 && t.forwardMs > 0 ? t.forwardMs / t.decodePasses : null;
     const rows: BenchRow[] = configs.map((c) => {
       const t = totals.get(c.label)!;
+      const baseForward = forwardPerPass(c.baseline === undefined ? undefined : totals.get(c.baseline));
+      const ownForward = forwardPerPass(t);
       const tps = t.ms > 0 ? (t.tokens * 1000) / t.ms : 0;
       const base = c.baseline === undefined ? undefined : totals.get(c.baseline);
       const baseTps = base && base.ms > 0 ? (base.tokens * 1000) / base.ms : undefined;
@@ -507,6 +530,8 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         efficiency: speedup === null || tpp === 0 ? null : speedup / tpp,
         forwardMsPerPass: t.decodePasses > 0 ? t.forwardMs / t.decodePasses : null,
         selectMsPerPass: t.decodePasses > 0 ? (t.decodeMs - t.forwardMs) / t.decodePasses : null,
+        passCost:
+          c.baseline === undefined ? 1 : ownForward !== null && baseForward !== null ? ownForward / baseForward : null,
         ...(t.proposed.length > 0 && {
           acceptance: t.proposed.map((pr, i) => (pr > 0 ? (t.accepted[i] ?? 0) / pr : 0)),
         }),
