@@ -1,12 +1,8 @@
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
-  LanguageModelV3GenerateResult,
-  LanguageModelV3StreamResult,
   LanguageModelV4,
   LanguageModelV4CallOptions,
-  LanguageModelV4GenerateResult,
-  LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
 import type { MultiTokenModel, Sampler, TextTokenizer } from '@dynamojs/core';
 import { type GenerateEvent, type GenerateOptions, generate, stream } from '@dynamojs/generate';
@@ -16,7 +12,13 @@ import type { LoadedModel } from './modelStore.js';
 import { drafterFor, resolveSampling, type SamplingSettings, samplerFor } from './modeSampler.js';
 import { abortError, finishReason, providerMetadata, toCallError, usage } from './results.js';
 import type { DynamojsGenerationSettings } from './settings.js';
-import type { CallOptions, CallWarning, GenerateResultV4, StreamPartV4 } from './specTypes.js';
+import type {
+  CallOptions,
+  CallWarning,
+  DynamojsGenerateResult,
+  DynamojsStreamPart,
+  DynamojsStreamResult,
+} from './specTypes.js';
 
 /** What a model object is bound to (made by the provider). */
 export interface ModelConfig {
@@ -103,10 +105,11 @@ abstract class DynamojsModelBase {
 
   #metadata(run: Run, result: Parameters<typeof providerMetadata>[0]) {
     const epsilon = run.prepared.mode === 'dynamo' ? run.sampling.epsilon : undefined;
-    return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, epsilon }) };
+    const heads = run.options.model.metadata.heads;
+    return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, epsilon }) };
   }
 
-  protected async generateV4(call: CallOptions): Promise<GenerateResultV4> {
+  protected async generateText(call: CallOptions): Promise<DynamojsGenerateResult> {
     const run = await this.#start(call);
     let result: Awaited<ReturnType<typeof generate>>;
     try {
@@ -126,10 +129,7 @@ abstract class DynamojsModelBase {
     };
   }
 
-  protected async streamV4(call: CallOptions): Promise<{
-    stream: ReadableStream<StreamPartV4>;
-    request: { body: unknown };
-  }> {
+  protected async streamText(call: CallOptions): Promise<DynamojsStreamResult> {
     const run = await this.#start(call);
     const signal = call.abortSignal;
     const raw = call.includeRawChunks === true;
@@ -137,7 +137,7 @@ abstract class DynamojsModelBase {
     const textId = 'text-0';
     let textStarted = false;
     let ended = false;
-    const parts = new ReadableStream<StreamPartV4>({
+    const parts = new ReadableStream<DynamojsStreamPart>({
       start: (controller) => {
         controller.enqueue({ type: 'stream-start', warnings: run.warnings });
         controller.enqueue({ type: 'response-metadata', modelId: this.modelId, timestamp: new Date() });
@@ -204,29 +204,29 @@ abstract class DynamojsModelBase {
 export class DynamojsLanguageModel extends DynamojsModelBase implements LanguageModelV4 {
   readonly specificationVersion = 'v4' as const;
 
-  doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
-    return this.generateV4(options);
+  doGenerate(options: LanguageModelV4CallOptions): Promise<DynamojsGenerateResult> {
+    return this.generateText(options);
   }
 
-  doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
-    return this.streamV4(options);
+  doStream(options: LanguageModelV4CallOptions): Promise<DynamojsStreamResult> {
+    return this.streamText(options);
   }
 }
 
 /**
  * The same model under the AI SDK's specification V3 (`ai` 6; `ai` 7 accepts it too):
- * `createDynamojs({ specificationVersion: 'v3' })`.
+ * `createDynamojs({ specificationVersion: 'v3' })`. A text-only result has the same shape in both
+ * versions.
  */
 export class DynamojsLanguageModelV3 extends DynamojsModelBase implements LanguageModelV3 {
   readonly specificationVersion = 'v3' as const;
 
-  // A text-only V4 result is a V3 result: same content, finish reason, usage and warning shapes.
-  doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
-    return this.generateV4(options) as Promise<LanguageModelV3GenerateResult>;
+  doGenerate(options: LanguageModelV3CallOptions): Promise<DynamojsGenerateResult> {
+    return this.generateText(options);
   }
 
-  doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
-    return this.streamV4(options) as Promise<LanguageModelV3StreamResult>;
+  doStream(options: LanguageModelV3CallOptions): Promise<DynamojsStreamResult> {
+    return this.streamText(options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { NoSuchModelError, type ProviderV3, type ProviderV4 } from '@ai-sdk/provider';
+import { NoSuchModelError, type ProviderV4 } from '@ai-sdk/provider';
 import type { DeviceRequest } from '@dynamojs/onnx';
 import { DynamojsLanguageModel, DynamojsLanguageModelV3, type ModelConfig } from './languageModel.js';
 import { bundleModel, type LoadedModel, ModelStore } from './modelStore.js';
@@ -25,10 +25,20 @@ export interface DynamojsProvider extends ProviderV4, ProviderExtras {
   languageModel(modelId: DynamojsModelId, settings?: DynamojsModelSettings): DynamojsLanguageModel;
 }
 
-/** A DynaMo.js provider for `ai` 6 (specification V3; `ai` 7 accepts it too). */
-export interface DynamojsProviderV3 extends ProviderV3, ProviderExtras {
+/**
+ * A DynaMo.js provider for `ai` 6 (specification V3; `ai` 7 accepts it too). Declared without
+ * `@ai-sdk/provider` 4's `ProviderV3` so that it also type-checks against `ai` 6's own.
+ */
+export interface DynamojsProviderV3 extends ProviderExtras {
   (modelId: DynamojsModelId, settings?: DynamojsModelSettings): DynamojsLanguageModelV3;
+  readonly specificationVersion: 'v3';
   languageModel(modelId: DynamojsModelId, settings?: DynamojsModelSettings): DynamojsLanguageModelV3;
+  /** Always throws NoSuchModelError: DynaMo.js has language models only. */
+  embeddingModel(modelId: string): never;
+  /** Always throws NoSuchModelError. */
+  textEmbeddingModel(modelId: string): never;
+  /** Always throws NoSuchModelError. */
+  imageModel(modelId: string): never;
 }
 
 export type CreateDynamojs = {

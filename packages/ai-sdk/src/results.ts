@@ -1,14 +1,14 @@
-import { InvalidArgumentError, type JSONObject } from '@ai-sdk/provider';
+import { InvalidArgumentError } from '@ai-sdk/provider';
 import { DynamoErrorCode, isDynamoError } from '@dynamojs/core';
 import type { FinishReason, GenerateResult } from '@dynamojs/generate';
-import type { FinishReasonV4, UsageV4 } from './specTypes.js';
+import type { FinishReason as AiFinishReason, JsonObject, Usage } from './specTypes.js';
 
 /**
  * DynaMo.js's finish reason as the AI SDK's: eos and a stop string are `stop`, reaching
  * `maxOutputTokens` or the model's context is `length`; `raw` keeps DynaMo.js's own
  * (`eos`, `stop`, `length`, `context`).
  */
-export function finishReason(reason: FinishReason): FinishReasonV4 {
+export function finishReason(reason: FinishReason): AiFinishReason {
   switch (reason) {
     case 'eos':
     case 'stop':
@@ -22,7 +22,7 @@ export function finishReason(reason: FinishReason): FinishReasonV4 {
 }
 
 /** Prompt tokens in, emitted tokens out (eos excluded; before a stop string is trimmed: what was computed). */
-export function usage(result: GenerateResult): UsageV4 {
+export function usage(result: GenerateResult): Usage {
   const { promptTokens, tokens } = result.stats;
   return {
     inputTokens: { total: promptTokens, noCache: promptTokens, cacheRead: undefined, cacheWrite: undefined },
@@ -37,15 +37,20 @@ const round = (x: number, digits = 3): number => {
 };
 
 /**
- * `providerMetadata.dynamojs`: how the generation went, pass by pass — the mode, the device, tokens
+ * `providerMetadata.dynamojs`: how the generation went, pass by pass — the mode, the device, the
+ * heads of the graph that ran (1: the base-only graph of `ar`), tokens
  * per forward pass and forward passes, decode tokens/s, where the time went, the tokens each pass
  * emitted (`steps`) and, in `verified` mode, how many drafts each extra head had accepted.
  */
-export function providerMetadata(result: GenerateResult, extra: { sampler: string; epsilon?: number }): JSONObject {
+export function providerMetadata(
+  result: GenerateResult,
+  extra: { sampler: string; heads: number; epsilon?: number },
+): JsonObject {
   const s = result.stats;
   return {
     mode: s.mode,
     ...(s.device !== undefined && { device: s.device }),
+    heads: extra.heads,
     sampler: extra.sampler,
     ...(extra.epsilon !== undefined && { epsilon: extra.epsilon }),
     finishReason: result.finishReason,
