@@ -22,9 +22,10 @@ const DEFAULT_EPS = '0,0.05,...,1';
 
 export const EVAL_HELP = `Usage: dynamo eval --out DIR [options]
 
-Measures DynaMo's quality and speed-up against autoregressive sampling (docs/eval.md) and writes
-a report to DIR: report.md, report.json, samples.json (every continuation, resumable),
-quality-speedup.svg / .png and emission-shares.svg / .png.
+Measures DynaMo's quality and speed-up against autoregressive sampling and writes a report to
+DIR: report.md, report.json, samples.json (every continuation, resumable), quality-speedup.svg /
+.png and emission-shares.svg / .png. What it measures and how to read it:
+https://github.com/dynamojs/dynamojs/blob/main/docs/eval.md
 
 For every prompt × seed it generates with: ar (base-only graph, top-k sampling), dynamo at each
 eps_b (same temperature and top-k), the ablation rows at eps_b = 0.5 (the paper's Table 9) and
@@ -54,7 +55,7 @@ Options:
   --skip-png               SVG only (PNG needs playwright-core and chromium; skipped if missing)
   --temperature T, --top-k K, --alpha A, --blur N, --repetition-penalty P
                            sampler settings shared by every configuration (defaults 0.7, 50, 1, 3, 1.1)
-  --renormalize full|mass|none   DynaMo's joint after masking (default full; see docs/dynamo-sampler.md)
+  --renormalize full|mass|none   DynaMo's joint after masking (default full; see the DynaMo sampler's docs)
   --device auto|cpu|cuda|webgpu, --threads N
   -h, --help               this help
 `;
