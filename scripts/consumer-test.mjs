@@ -41,7 +41,7 @@ const { values } = parseArgs({
     stage: { type: 'string', default: `consumer test (node ${process.versions.node})` },
   },
 });
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const { CHROMIUM_PATH: CHROMIUM = '/usr/bin/chromium' } = process.env;
 const nodes = [process.execPath, ...values.node.map((p) => resolve(p))];
 const work = mkdtempSync(join(tmpdir(), 'dynamojs-consumer-'));
 const app = join(work, 'app');
@@ -362,8 +362,7 @@ try {
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 log(`${values.stage}: ${Math.round((Date.now() - started) / 1000)} s`);
-if (process.env.DYNAMOJS_TEST_SUMMARY) {
-  appendFileSync(process.env.DYNAMOJS_TEST_SUMMARY, `${JSON.stringify({ stage: values.stage, passed, failed })}\n`);
-}
+const { DYNAMOJS_TEST_SUMMARY: summaryFile } = process.env;
+if (summaryFile) appendFileSync(summaryFile, `${JSON.stringify({ stage: values.stage, passed, failed })}\n`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
