@@ -13,8 +13,8 @@
 //     downloaded browser) on WASM and on WebGPU (SwiftShader);
 //   - and checks that the published code's messages do not point into this repository's files.
 // Ends with the line "N passed, N failed" (and appends {stage, passed, failed} to the JSON-lines file
-// $DYNAMOJS_TEST_SUMMARY when set). Options: --node PATH (repeatable), --skip-browser, --keep
-// (leave the project in place), --stage NAME (the summary's stage name).
+// $DYNAMOJS_TEST_SUMMARY when set; the stage is --stage NAME, else $DYNAMOJS_TEST_STAGE). Options:
+// --node PATH (repeatable), --skip-browser, --keep (leave the project in place), --stage NAME.
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -38,10 +38,15 @@ const { values } = parseArgs({
     node: { type: 'string', multiple: true, default: [] },
     'skip-browser': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
-    stage: { type: 'string', default: `consumer test (node ${process.versions.node})` },
+    stage: { type: 'string' },
   },
 });
-const { CHROMIUM_PATH: CHROMIUM = '/usr/bin/chromium' } = process.env;
+const {
+  CHROMIUM_PATH: CHROMIUM = '/usr/bin/chromium',
+  DYNAMOJS_TEST_SUMMARY: summaryFile,
+  DYNAMOJS_TEST_STAGE: stageName = `consumer test (node ${process.versions.node})`,
+} = process.env;
+const stage = values.stage ?? stageName;
 const nodes = [process.execPath, ...values.node.map((p) => resolve(p))];
 const work = mkdtempSync(join(tmpdir(), 'dynamojs-consumer-'));
 const app = join(work, 'app');
@@ -361,8 +366,7 @@ try {
 
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
-log(`${values.stage}: ${Math.round((Date.now() - started) / 1000)} s`);
-const { DYNAMOJS_TEST_SUMMARY: summaryFile } = process.env;
-if (summaryFile) appendFileSync(summaryFile, `${JSON.stringify({ stage: values.stage, passed, failed })}\n`);
+log(`${stage}: ${Math.round((Date.now() - started) / 1000)} s`);
+if (summaryFile) appendFileSync(summaryFile, `${JSON.stringify({ stage, passed, failed })}\n`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
