@@ -76,11 +76,17 @@ abstract class DynamojsModelBase {
 
   async #start(call: CallOptions): Promise<Run> {
     const prepared = prepareCall(call, this.#config.settings);
+    if (call.abortSignal?.aborted) throw abortError(call.abortSignal);
     const loaded = await this.#config.load();
     const model = prepared.mode === 'ar' ? await loaded.baseModel() : loaded.model;
     const sampling = resolveSampling(model.metadata.decoding ?? loaded.model.metadata.decoding, prepared.sampling);
     const warnings = [...prepared.warnings];
-    if (prepared.mode === 'dynamo' && loaded.tables === undefined) {
+    if (prepared.mode !== 'ar' && model.metadata.heads === 1) {
+      warnings.push({
+        type: 'other',
+        message: `${loaded.location} is a one-head model: mode '${prepared.mode}' emits one token per pass, as 'ar' does.`,
+      });
+    } else if (prepared.mode === 'dynamo' && loaded.tables === undefined) {
       warnings.push({
         type: 'other',
         message: `${loaded.location} has no ngrams.bin: DynaMo runs without co-occurrence masking (the paper's "no mask" variant).`,
@@ -109,7 +115,7 @@ abstract class DynamojsModelBase {
     return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, epsilon }) };
   }
 
-  protected async generateText(call: CallOptions): Promise<DynamojsGenerateResult> {
+  protected async runGenerate(call: CallOptions): Promise<DynamojsGenerateResult> {
     const run = await this.#start(call);
     let result: Awaited<ReturnType<typeof generate>>;
     try {
@@ -129,7 +135,7 @@ abstract class DynamojsModelBase {
     };
   }
 
-  protected async streamText(call: CallOptions): Promise<DynamojsStreamResult> {
+  protected async runStream(call: CallOptions): Promise<DynamojsStreamResult> {
     const run = await this.#start(call);
     const signal = call.abortSignal;
     const raw = call.includeRawChunks === true;
@@ -205,11 +211,11 @@ export class DynamojsLanguageModel extends DynamojsModelBase implements Language
   readonly specificationVersion = 'v4' as const;
 
   doGenerate(options: LanguageModelV4CallOptions): Promise<DynamojsGenerateResult> {
-    return this.generateText(options);
+    return this.runGenerate(options);
   }
 
   doStream(options: LanguageModelV4CallOptions): Promise<DynamojsStreamResult> {
-    return this.streamText(options);
+    return this.runStream(options);
   }
 }
 
@@ -222,11 +228,11 @@ export class DynamojsLanguageModelV3 extends DynamojsModelBase implements Langua
   readonly specificationVersion = 'v3' as const;
 
   doGenerate(options: LanguageModelV3CallOptions): Promise<DynamojsGenerateResult> {
-    return this.generateText(options);
+    return this.runGenerate(options);
   }
 
   doStream(options: LanguageModelV3CallOptions): Promise<DynamojsStreamResult> {
-    return this.streamText(options);
+    return this.runStream(options);
   }
 }
 

@@ -197,7 +197,7 @@ describe('generateText', () => {
     expect(unsupported.map((w) => (w as { feature?: string }).feature)).toEqual(['responseFormat', 'reasoning']);
   });
 
-  it('warns about DynaMo-only settings in other modes, and about a model without ngrams.bin', async () => {
+  it('warns about DynaMo-only settings in other modes, a model without ngrams.bin, a one-head model', async () => {
     const r = await generateText({
       model: dynamojs('scripted'),
       prompt: 'x',
@@ -208,6 +208,14 @@ describe('generateText', () => {
     const d = await generateText({ model: dynamojs('scripted'), prompt: 'x', maxOutputTokens: 2 });
     expect(d.warnings).toContainEqual(
       expect.objectContaining({ type: 'other', message: expect.stringContaining('no ngrams.bin') }),
+    );
+    const single = createDynamojs({
+      models: { one: { model: new ScriptedModel(tokenizer, SCRIPT, { heads: 1 }), tokenizer } },
+    });
+    const one = await generateText({ model: single('one'), prompt: 'x', temperature: 0 });
+    expect(one.text).toBe(SCRIPT);
+    expect(one.warnings).toContainEqual(
+      expect.objectContaining({ type: 'other', message: expect.stringContaining('one-head model') }),
     );
   });
 });
