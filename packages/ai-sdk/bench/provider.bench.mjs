@@ -4,14 +4,15 @@
 //   direct:   generate() from @dynamojs/generate, one sampler per mode built once;
 //   provider: the provider's doGenerate() (prompt conversion, settings, a sampler per call, results);
 //   ai:       generateText() from `ai` on the provider (what an application calls).
-// The three run interleaved per (round, prompt, mode), in rotating order; tokens/s is wall-clock:
-// tokens / the time of the whole call, per mode over all prompts, from each call's best round (load
-// only adds time) and from its median round. Each prompt keeps its seed, so every round repeats the
-// same generations; the three ways must give the same text. Prints a table and JSON (--out writes
-// the JSON to a file).
+// The three run interleaved per (round, prompt, mode), back to back in rotating order; tokens/s is
+// wall-clock: tokens / the time of the whole call. Each prompt keeps its seed, so every round repeats
+// the same generations (the three ways must give the same text). The overhead is read from paired
+// calls (see below). Prints a table and JSON (--out writes the JSON to a file).
+//
+// Then the fixed cost of a call apart from the model, on a stub model (see below).
 //
 //   npm run build && node packages/ai-sdk/bench/provider.bench.mjs [--rounds 5] [--tokens 64]
-//          [--modes dynamo,ar,verified] [--threads 1] [--model DIR] [--out file.json]
+//          [--modes dynamo,ar,verified] [--threads 1] [--fixed-calls 300] [--model DIR] [--out file.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '64' },
     modes: { type: 'string', default: 'dynamo,ar,verified' },
     threads: { type: 'string', default: '1' },
+    'fixed-calls': { type: 'string', default: '300' },
     out: { type: 'string' },
   },
 });
@@ -154,30 +156,127 @@ const median = (xs) => {
 };
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
-// Per mode and way: tokens/s over the prompts with each prompt's best (fastest) round — the
-// machine's load only ever adds time — and with each prompt's median round; and tokens per second
-// of the process's CPU time (user + system, every thread), median round: the least disturbed by
-// other work on a shared machine.
-const STATS = [
-  ['best', times, (xs) => Math.min(...xs)],
-  ['median', times, median],
-  ['cpu', cpuTimes, median],
-];
+// Per mode and way: tokens/s over all prompts from each call's median round (wall clock), and the
+// ratio to direct generate() as the median over paired calls — the same (round, prompt, mode), run
+// back to back, so that a slow phase of a shared machine hits both — of direct time / this way's
+// time, in wall-clock time and in the process's CPU time (user + system, every thread: the least
+// disturbed by other work). Each prompt's best round is in the JSON too.
 const rows = [];
 for (const mode of modes) {
   const total = sum(tokens[mode]);
-  const row = { mode, tokens: total, calls: rounds * prompts.length };
-  for (const [stat, table, pick] of STATS) {
-    const rate = (name) => (1000 * total) / sum(table[mode][name].map(pick));
-    const direct = rate('direct');
-    row[stat] = { direct: round1(direct) };
-    for (const name of pathNames.filter((n) => n !== 'direct')) {
-      const r = rate(name);
-      row[stat][name] = round1(r);
-      row[stat][`${name}Ratio`] = Math.round((r / direct) * 10000) / 10000;
+  const rate = (table, name, pick) => Math.round((10000 * total) / sum(table[mode][name].map(pick))) / 10;
+  const pairedRatio = (table, name) => {
+    const ratios = [];
+    for (const [pi, runs] of table[mode][name].entries()) {
+      for (const [r, ms] of runs.entries()) ratios.push(table[mode].direct[pi][r] / ms);
     }
+    return Math.round(median(ratios) * 10000) / 10000;
+  };
+  const row = { mode, tokens: total, calls: rounds * prompts.length, tokensPerSecond: {}, bestTokensPerSecond: {} };
+  for (const name of pathNames) {
+    row.tokensPerSecond[name] = rate(times, name, median);
+    row.bestTokensPerSecond[name] = rate(times, name, (xs) => Math.min(...xs));
+  }
+  for (const name of pathNames.filter((n) => n !== 'direct')) {
+    row[name] = { wallRatio: pairedRatio(times, name), cpuRatio: pairedRatio(cpuTimes, name) };
   }
   rows.push(row);
+}
+
+// The fixed cost of a call, apart from the model: the three ways on a stub model whose forward pass
+// returns at once (the same peaked logits every time), one new token per call — median CPU and wall
+// time per call over --fixed-calls calls each, interleaved; the provider's and ai's extra time over
+// direct generate() is then set against the median model-tiny call above.
+const V = model.metadata.vocabSize;
+const peaked = (id) => {
+  const row = new Float32Array(V).fill(-4);
+  row[id] = 8;
+  return row;
+};
+const rowsOf = [peaked(42), peaked(43), peaked(44)];
+const stub = {
+  metadata: { ...model.metadata, name: 'stub', device: 'stub' },
+  createCache: () => {
+    let length = 0;
+    return {
+      get length() {
+        return length;
+      },
+      trim(n) {
+        length = n;
+      },
+      dispose() {},
+    };
+  },
+  async forward(tokens, cache, options = {}) {
+    cache.trim(cache.length + tokens.length);
+    const skip = options.headPositions === 'none';
+    return { heads: skip ? 1 : 3, positionCount: 1, headPositionCount: skip ? 0 : 1, logits: (h) => rowsOf[h] };
+  },
+  async dispose() {},
+};
+const stubLm = createDynamojs({ models: { stub: { model: stub, tokenizer, tables } } })('stub');
+const fixedWays = {
+  direct: (mode) =>
+    generate({
+      model: stub,
+      tokenizer,
+      prompt: prompts[0],
+      mode,
+      sampler: samplers[mode],
+      maxNewTokens: 1,
+      seed: 1,
+      ...(mode === 'verified' && { drafter: S.topOneDrafter() }),
+    }),
+  provider: (mode) =>
+    stubLm.doGenerate({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: prompts[0] }] }],
+      maxOutputTokens: 1,
+      temperature: settings.temperature,
+      topK: settings.topK,
+      seed: 1,
+      providerOptions: { dynamojs: { mode } },
+    }),
+  ai: (mode) =>
+    generateText({
+      model: stubLm,
+      prompt: prompts[0],
+      maxOutputTokens: 1,
+      temperature: settings.temperature,
+      topK: settings.topK,
+      seed: 1,
+      maxRetries: 0,
+      providerOptions: { dynamojs: { mode } },
+    }),
+};
+const fixedCalls = Number(values['fixed-calls']);
+for (const row of rows) {
+  const wall = { direct: [], provider: [], ai: [] };
+  const cpu = { direct: [], provider: [], ai: [] };
+  for (let i = -20; i < fixedCalls; i++) {
+    for (const name of pathNames.map((_, k) => pathNames[(k + i + 60) % pathNames.length])) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fixedWays[name](row.mode);
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      if (i >= 0) {
+        wall[name].push(ms);
+        cpu[name].push((c.user + c.system) / 1000);
+      }
+    }
+  }
+  const callMs = (1000 * row.tokens) / prompts.length / row.tokensPerSecond.direct;
+  row.fixedCost = { callMs: Math.round(callMs * 10) / 10 };
+  for (const name of ['provider', 'ai']) {
+    const extraCpu = median(cpu[name]) - median(cpu.direct);
+    const extraWall = median(wall[name]) - median(wall.direct);
+    row.fixedCost[name] = {
+      extraCpuMs: Math.round(extraCpu * 1000) / 1000,
+      extraWallMs: Math.round(extraWall * 1000) / 1000,
+      shareOfCall: Math.round((Math.max(extraCpu, extraWall) / callMs) * 10000) / 10000,
+    };
+  }
 }
 
 const report = {
@@ -208,16 +307,27 @@ console.log(
     `load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}; same text every way: ${report.sameTextEveryWay}\n`,
 );
 console.log(
-  '| mode | tokens | rounds | statistic | direct generate() tok/s | provider doGenerate tok/s | ratio | ai generateText tok/s | ratio |',
+  '| mode | calls | direct generate() tok/s | provider doGenerate tok/s | ratio (wall) | ratio (CPU) | ai generateText tok/s | ratio (wall) | ratio (CPU) |',
 );
-console.log('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  for (const [stat] of STATS) {
-    const x = r[stat];
-    console.log(
-      `| ${r.mode} | ${r.tokens} | ${rounds} | ${stat} | ${x.direct} | ${x.provider} | ${x.providerRatio.toFixed(3)} | ${x.ai} | ${x.aiRatio.toFixed(3)} |`,
-    );
-  }
+  const t = r.tokensPerSecond;
+  console.log(
+    `| ${r.mode} | ${r.calls} | ${t.direct} | ${t.provider} | ${r.provider.wallRatio.toFixed(3)} | ${r.provider.cpuRatio.toFixed(3)} | ${t.ai} | ${r.ai.wallRatio.toFixed(3)} | ${r.ai.cpuRatio.toFixed(3)} |`,
+  );
+}
+console.log('\ntokens/s: median round; ratio: median over paired calls of (direct time / time), 1 = no overhead.');
+console.log(`\nFixed cost of a call, apart from the model (stub model, one token, ${fixedCalls} calls per way):\n`);
+console.log(
+  '| mode | median model-tiny call (ms) | provider: extra CPU ms | extra wall ms | share of the call | ai: extra CPU ms | extra wall ms | share of the call |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const f = r.fixedCost;
+  const pct = (x) => `${(100 * x).toFixed(2)}%`;
+  console.log(
+    `| ${r.mode} | ${f.callMs} | ${f.provider.extraCpuMs} | ${f.provider.extraWallMs} | ${pct(f.provider.shareOfCall)} | ${f.ai.extraCpuMs} | ${f.ai.extraWallMs} | ${pct(f.ai.shareOfCall)} |`,
+  );
 }
 console.log(`\n${JSON.stringify(report, null, 2)}`);
 if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
@@ -225,8 +335,4 @@ await Promise.all([model.dispose(), baseModel.dispose()]);
 if (mismatches > 0) {
   console.error(`${mismatches} (prompt, mode) runs gave different texts along the three ways.`);
   process.exitCode = 1;
-}
-
-function round1(x) {
-  return Math.round(x * 10) / 10;
 }
