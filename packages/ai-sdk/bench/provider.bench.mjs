@@ -43,7 +43,19 @@ const rounds = Number(values.rounds);
 const maxNewTokens = Number(values.tokens);
 const modes = values.modes.split(',');
 const prompts = ['The meaning of life is', 'Once upon a time', 'In the morning the city', 'The president said that'];
-const settings = { temperature: 0.7, topK: 50, repetitionPenalty: 1.1, epsilon: 0.5, alpha: 1, blur: 3 };
+// the provider's defaults, spelled out (its sampler wiring: src/modeSampler.ts)
+const settings = {
+  temperature: 0.7,
+  topK: 50,
+  repetitionPenalty: 1.1,
+  preset: 'calibrated',
+  epsilon: 0.1,
+  alpha: 1,
+  blur: 3,
+};
+const providerOptions = (mode) => ({
+  dynamojs: { mode, ...(mode === 'dynamo' && { preset: settings.preset, epsilon: settings.epsilon }) },
+});
 
 const sessionOptions = { intraOpNumThreads: Number(values.threads), interOpNumThreads: 1 };
 const tokenizer = await loadTokenizer(join(dir, 'tokenizer.json'));
@@ -55,19 +67,14 @@ const tables = S.loadCoOccurrenceTables(readFileSync(join(dir, 'ngrams.bin')), {
 const dynamojs = createDynamojs({ models: { bench: { model, tokenizer, tables, baseModel } } });
 const lm = dynamojs('bench');
 
+const { temperature, topK, preset, epsilon, alpha, blur } = settings;
 const samplers = {
-  dynamo: S.dynamo({ tables, ...settings }),
-  ar: S.sampling({
-    temperature: settings.temperature,
-    topK: settings.topK,
-    repetitionPenalty: settings.repetitionPenalty,
-  }),
-  verified: S.sampling({
-    temperature: settings.temperature,
-    topK: settings.topK,
-    repetitionPenalty: settings.repetitionPenalty,
-  }),
+  dynamo: S.dynamo({ tables, preset, epsilon, temperature, topK, alpha, blur }),
+  ar: S.sampling({ temperature, topK }),
+  verified: S.sampling({ temperature, topK }),
 };
+// the repetition penalty is a processor of every head, in every mode
+const processors = [S.repetitionPenalty(settings.repetitionPenalty)];
 
 const paths = {
   async direct(mode, prompt, seed) {
@@ -77,6 +84,7 @@ const paths = {
       prompt,
       mode,
       sampler: samplers[mode],
+      processors,
       ...(mode === 'verified' && { drafter: S.topOneDrafter() }),
       maxNewTokens,
       seed,
@@ -90,7 +98,7 @@ const paths = {
       temperature: settings.temperature,
       topK: settings.topK,
       seed,
-      providerOptions: { dynamojs: { mode } },
+      providerOptions: providerOptions(mode),
     });
     return { text: r.content[0]?.text ?? '', tokens: r.usage.outputTokens.total };
   },
@@ -103,7 +111,7 @@ const paths = {
       topK: settings.topK,
       seed,
       maxRetries: 0,
-      providerOptions: { dynamojs: { mode } },
+      providerOptions: providerOptions(mode),
     });
     return { text: r.text, tokens: r.usage.outputTokens };
   },
@@ -202,8 +210,12 @@ const stub = {
       get length() {
         return length;
       },
+      disposed: false,
       trim(n) {
         length = n;
+      },
+      compact(keep) {
+        length = keep.length;
       },
       dispose() {},
     };
@@ -224,6 +236,7 @@ const fixedWays = {
       prompt: prompts[0],
       mode,
       sampler: samplers[mode],
+      processors,
       maxNewTokens: 1,
       seed: 1,
       ...(mode === 'verified' && { drafter: S.topOneDrafter() }),
@@ -235,7 +248,7 @@ const fixedWays = {
       temperature: settings.temperature,
       topK: settings.topK,
       seed: 1,
-      providerOptions: { dynamojs: { mode } },
+      providerOptions: providerOptions(mode),
     }),
   ai: (mode) =>
     generateText({
@@ -246,7 +259,7 @@ const fixedWays = {
       topK: settings.topK,
       seed: 1,
       maxRetries: 0,
-      providerOptions: { dynamojs: { mode } },
+      providerOptions: providerOptions(mode),
     }),
 };
 const fixedCalls = Number(values['fixed-calls']);

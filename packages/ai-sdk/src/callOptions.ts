@@ -23,7 +23,7 @@ export interface PreparedCall {
 /** The key of this provider's `providerOptions`. */
 export const PROVIDER_OPTIONS_KEY = 'dynamojs';
 
-const DYNAMO_ONLY = ['epsilon', 'alpha', 'blur'] as const;
+const DYNAMO_ONLY = ['preset', 'epsilon', 'alpha', 'blur'] as const;
 
 function unsupported(warnings: CallWarning[], feature: string, details: string): void {
   warnings.push({ type: 'unsupported', feature, details });
@@ -107,6 +107,7 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     topK: call.topK,
     topP: call.topP,
     repetitionPenalty: settings.repetitionPenalty,
+    preset: settings.preset,
     epsilon: settings.epsilon,
     alpha: settings.alpha,
     blur: settings.blur,

@@ -9,7 +9,7 @@ import { type GenerateEvent, type GenerateOptions, generate, stream } from '@dyn
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { PROVIDER_OPTIONS_KEY, type PreparedCall, prepareCall } from './callOptions.js';
 import type { LoadedModel } from './modelStore.js';
-import { drafterFor, resolveSampling, type SamplingSettings, samplerFor } from './modeSampler.js';
+import { drafterFor, processorsFor, resolveSampling, type SamplingSettings, samplerFor } from './modeSampler.js';
 import { abortError, finishReason, providerMetadata, toCallError, usage } from './results.js';
 import type { DynamojsGenerationSettings } from './settings.js';
 import type {
@@ -99,20 +99,33 @@ abstract class DynamojsModelBase {
       throw toCallError(error, call.abortSignal);
     }
     const drafter = drafterFor(prepared.mode);
+    const processors = processorsFor(sampling);
     return {
       prepared,
       sampling,
       request: { ...prepared.request, sampling },
-      options: { ...prepared.options, model, tokenizer: loaded.tokenizer, sampler, ...(drafter && { drafter }) },
+      options: {
+        ...prepared.options,
+        model,
+        tokenizer: loaded.tokenizer,
+        sampler,
+        ...(processors.length > 0 && { processors }),
+        ...(drafter && { drafter }),
+      },
       sampler,
       warnings,
     };
   }
 
   #metadata(run: Run, result: Parameters<typeof providerMetadata>[0]) {
-    const epsilon = run.prepared.mode === 'dynamo' ? run.sampling.epsilon : undefined;
+    // the DynaMo sampler reports the options in force (its preset's eps_b when none was given)
+    const resolved = (run.sampler as { options?: { preset?: string; epsilon?: number } }).options;
+    const dynamo =
+      run.prepared.mode === 'dynamo'
+        ? { preset: resolved?.preset, epsilon: resolved?.epsilon ?? run.sampling.epsilon }
+        : {};
     const heads = run.options.model.metadata.heads;
-    return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, epsilon }) };
+    return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, ...dynamo }) };
   }
 
   protected async runGenerate(call: CallOptions): Promise<DynamojsGenerateResult> {

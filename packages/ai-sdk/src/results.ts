@@ -44,7 +44,7 @@ const round = (x: number, digits = 3): number => {
  */
 export function providerMetadata(
   result: GenerateResult,
-  extra: { sampler: string; heads: number; epsilon?: number },
+  extra: { sampler: string; heads: number; preset?: string; epsilon?: number },
 ): JsonObject {
   const s = result.stats;
   return {
@@ -52,6 +52,7 @@ export function providerMetadata(
     ...(s.device !== undefined && { device: s.device }),
     heads: extra.heads,
     sampler: extra.sampler,
+    ...(extra.preset !== undefined && { preset: extra.preset }),
     ...(extra.epsilon !== undefined && { epsilon: extra.epsilon }),
     finishReason: result.finishReason,
     ...(result.stopString !== undefined && { stopString: result.stopString }),
@@ -72,6 +73,7 @@ export function providerMetadata(
         proposed: [...s.acceptance.proposed],
         accepted: [...s.acceptance.accepted],
         rate: s.acceptance.rate.map((r) => round(r, 4)),
+        acceptedPerPass: round(s.acceptance.acceptedPerPass, 4),
       },
     }),
   };

@@ -16,9 +16,18 @@ export interface DynamojsGenerationSettings {
    * baseline. `'verified'`: lossless draft-and-verify, the exact tokens `'ar'` gives.
    */
   readonly mode?: GenerationMode;
-  /** DynaMo's threshold ε_b in [0, 1] (`'dynamo'` only). Default: the model's, else 0.5. */
+  /**
+   * The DynaMo sampler's preset (`'dynamo'` only): `'calibrated'` (default: the n-gram is drawn from
+   * the whole masked joint, extra heads at temperature 1, a context penalty) or `'paper'` (Algorithm 1
+   * read literally). Default: the model's, else `'calibrated'`.
+   */
+  readonly preset?: 'calibrated' | 'paper';
+  /**
+   * DynaMo's threshold ε_b in [0, 1] (`'dynamo'` only). Default: the model's recommendation when it
+   * is for this preset, else the preset's (0.1 `'calibrated'`, 0.5 `'paper'`).
+   */
   readonly epsilon?: number;
-  /** > 0; 1 = off. Default: the model's, else 1.1 (1 at temperature 0). */
+  /** On every head's logits, in every mode; > 0, 1 = off. Default: the model's, else 1.1 (1 at temperature 0). */
   readonly repetitionPenalty?: number;
   /** Strength of DynaMo's co-occurrence weighting, ≥ 0 (`'dynamo'` only). Default: the model's, else 1. */
   readonly alpha?: number;
@@ -71,7 +80,7 @@ export interface DynamojsProviderSettings extends DynamojsModelSettings {
 
 const MODES: readonly GenerationMode[] = ['ar', 'dynamo', 'verified'];
 const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
-const GENERATION_KEYS = ['mode', 'epsilon', 'repetitionPenalty', 'alpha', 'blur', 'truncate'] as const;
+const GENERATION_KEYS = ['mode', 'preset', 'epsilon', 'repetitionPenalty', 'alpha', 'blur', 'truncate'] as const;
 const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions'] as const;
 const PROVIDER_KEYS = [...MODEL_KEYS, 'models', 'specificationVersion'] as const;
 
@@ -128,6 +137,7 @@ export function checkGenerationSettings(
   if (!isRecord(value)) invalid(where, `must be an object, got ${describe(value)}.`);
   checkKeys(where, value, known);
   if (value.mode !== undefined) checkOneOf(`${where}.mode`, value.mode, MODES);
+  if (value.preset !== undefined) checkOneOf(`${where}.preset`, value.preset, ['calibrated', 'paper']);
   if (value.epsilon !== undefined) checkNumber(`${where}.epsilon`, value.epsilon, { min: 0, max: 1 });
   if (value.repetitionPenalty !== undefined) {
     checkNumber(`${where}.repetitionPenalty`, value.repetitionPenalty, { min: 0, minExclusive: true });

@@ -21,6 +21,10 @@ class ScriptCache implements KVCache {
     if (this.disposed) throw new DynamoError(DynamoErrorCode.DISPOSED, 'cache disposed');
     this.tokens.length = length;
   }
+  compact(keep: ArrayLike<number>): void {
+    if (this.disposed) throw new DynamoError(DynamoErrorCode.DISPOSED, 'cache disposed');
+    this.tokens = Array.from(keep, (i) => this.tokens[i] as number);
+  }
   dispose(): void {
     this.disposed = true;
   }

@@ -46,15 +46,17 @@ describe('model-tiny through ai 7', () => {
       tokenizer: loaded.tokenizer,
       prompt: 'The meaning of life is',
       mode: 'dynamo',
+      // the CLI's wiring: the calibrated preset, the repetition penalty as a processor of every head
       sampler: samplers.dynamo({
         tables: loaded.tables,
+        preset: 'calibrated',
         epsilon: 0.25,
         temperature: 0.8,
         topK: 40,
         alpha: 1,
         blur: 3,
-        repetitionPenalty: 1.1,
       }),
+      processors: [samplers.repetitionPenalty(1.1)],
       maxNewTokens: 40,
       seed: 3,
     });
@@ -63,6 +65,7 @@ describe('model-tiny through ai 7', () => {
     const m = meta(r.providerMetadata);
     expect(m.steps).toEqual(direct.steps);
     expect(m.epsilon).toBe(0.25);
+    expect(m.preset).toBe('calibrated');
     expect(m.device).toBe('cpu');
     expect(m.tokensPerPass).toBeGreaterThan(1);
     expect(r.usage.outputTokens).toBe(direct.stats.tokens);

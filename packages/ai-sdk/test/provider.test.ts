@@ -277,6 +277,9 @@ describe('errors', () => {
     expect(() => createDynamojs({ device: 'tpu' as never })).toThrow(/device: must be one of/);
     expect(() => createDynamojs({ models: { x: 42 as never } })).toThrow(/models\["x"\]/);
     expect(() => dynamojs('scripted', { blur: 2 })).toThrow(/blur: must be 0, 1 or an odd kernel size/);
+    expect(() => dynamojs('scripted', { preset: 'fast' as never })).toThrow(
+      /preset: must be one of 'calibrated', 'paper'/,
+    );
     expect(() => dynamojs('scripted', { temperature: 1 } as never)).toThrow(/temperature: unknown setting/);
     await expect(
       generateText({ model: dynamojs('scripted'), prompt: 'x', providerOptions: { dynamojs: { epsilon: -1 } } }),

@@ -16,4 +16,4 @@ export { defaultModelDir, nodeLoader } from './loader.js';
 export { CHROMIUM_FLAGS, findChromium, svgToPng } from './png.js';
 export { DEFAULT_PROMPTS } from './prompts.js';
 export type { SamplerSettings } from './samplerFactory.js';
-export { defaultSettings, makeSampler } from './samplerFactory.js';
+export { defaultSettings, makeDrafter, makeProcessors, makeSampler } from './samplerFactory.js';

@@ -50,6 +50,7 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
       'ar',
       'dynamo@0.5',
       'dynamo@1',
+      'paper@0.5',
       'ablation:mask-adaptive',
       'ablation:mask',
       'ablation:alpha-0.5',
@@ -73,6 +74,15 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
     // eps_b = 1 is plain top-k sampling: ar's tokens for the same seed (head 0 of the multi-head graph
     // vs the base-only graph agree to float rounding), so no quality difference.
     expect(row('dynamo@1').sameQuality.nllDiff.mean).toBeCloseTo(0, 3);
+    // the repetition penalty is a processor of every configuration: eps_b 1 is ar's very tokens
+    const samples = JSON.parse(readFileSync(join(out, 'samples.json'), 'utf8')) as {
+      samples: { config: string; prompt: string; seed: number; tokens: number[]; surprisal: number[] }[];
+    };
+    for (const s of samples.samples.filter((x) => x.config === 'dynamo@1')) {
+      const ar = samples.samples.find((x) => x.config === 'ar' && x.prompt === s.prompt && x.seed === s.seed);
+      expect(s.tokens).toEqual(ar?.tokens);
+      expect(s.surprisal).toHaveLength(12);
+    }
     expect(row('verified').identicalToAr).toEqual({ identical: 2, compared: 2 });
     expect(report.summary.ablation).toHaveLength(5);
     expect(report.summary.ablation.every((a: { summary: unknown }) => a.summary !== null)).toBe(true);

@@ -2,20 +2,41 @@ import type { StepView } from './stepView.js';
 
 /**
  * Drafts the tokens after `next` for lossless (verified) decoding. `next` is the token the base
- * head produced exactly; drafts are checked by the base head in the next forward pass.
+ * head produced exactly; the draft is checked by the base head in the next forward pass.
  */
 export interface Drafter {
   readonly name: string;
+  /**
+   * How many heads the drafter reads (default: every head of the model). A drafter that needs no
+   * extra head (prompt lookup, n-gram tables) says 1, and generation then skips the extra heads'
+   * logits — or runs a model that has none.
+   */
+  readonly heads?: number;
   draft(view: StepView, next: number): Draft;
+  /** Called when a generation starts, to clear per-generation state (e.g. a prompt-lookup index). */
+  reset?(): void;
 }
 
+/**
+ * Drafted tokens, as a chain or as a tree of candidates.
+ *
+ * - A **chain** (no `parents`): `tokens[0]` follows `next`, `tokens[i]` follows `tokens[i − 1]`.
+ * - A **tree** (`parents` given): node i's token follows node `parents[i]`, or `next` when
+ *   `parents[i]` is -1. Parents come before their children (`parents[i] < i`); siblings are
+ *   listed in the order the drafter proposes them (verification tries them in that order). One
+ *   forward pass verifies the whole tree when the model has tree attention
+ *   (`ModelMetadata.treeAttention`); otherwise generation verifies its first root-to-leaf path.
+ */
 export interface Draft {
-  /** Drafted tokens following `next` (0 ≤ length ≤ view.heads - 1). */
+  /** Drafted tokens (a chain: 0 ≤ length ≤ view.heads − 1; a tree: any number of nodes). */
   readonly tokens: ArrayLike<number>;
+  /** Tree form: the parent of each node (-1: `next`). Omit for a chain. */
+  readonly parents?: ArrayLike<number>;
   /**
-   * For sampling verification: the probability of drafted token i under the distribution it was
-   * drawn from, and that distribution itself (length vocabSize). Omit both for deterministic drafts
-   * (argmax): the drafting distribution is then a point mass.
+   * For sampling verification: the probability of node i's token under the distribution it was
+   * drawn from, and that distribution itself (length vocabSize) — for a node of a tree, the
+   * distribution given its parent path and the siblings drafted before it. Omit both for
+   * deterministic drafts (argmax, best cells): the drafting distribution is then a point mass.
    */
   readonly probability?: (i: number) => number;
   readonly distribution?: (i: number) => ArrayLike<number>;

@@ -29,6 +29,11 @@ export const DynamoErrorCode = {
   CONTEXT_OVERFLOW: 'DYNAMO_CONTEXT_OVERFLOW',
   /** A KV cache was used in an invalid way (wrong model, trimmed past its length, ...). */
   CACHE_STATE: 'DYNAMO_CACHE_STATE',
+  /**
+   * Valid input the model or runtime cannot run (e.g. a token tree on a graph without tree
+   * inputs). Check the model's metadata first, or fall back to what it supports.
+   */
+  UNSUPPORTED: 'DYNAMO_UNSUPPORTED',
   /** An object was used after dispose(). */
   DISPOSED: 'DYNAMO_DISPOSED',
   /** The operation was aborted through an AbortSignal. */

@@ -46,8 +46,15 @@ export interface ManifestArchitecture {
 export interface ManifestIo {
   /** Base layers + head layers: the number of past_key_values.{i} pairs. */
   readonly cacheLayers: number;
+  /** The graph has the `num_logits_to_keep` input (head 1's logits for the last K new positions only). */
   readonly numLogitsToKeep?: boolean;
+  /** The graph has the `num_head_logits_to_keep` input (the extra heads' logits for the last K2 only). */
   readonly numHeadLogitsToKeep?: boolean;
+  /**
+   * The graph has the `tree_attention_mask` input: one pass can run a tree of new tokens
+   * (`ForwardOptions.tree`). Without it a model runs chains only.
+   */
+  readonly treeAttention?: boolean;
 }
 
 /** `dynamo.json`, validated. */
@@ -91,6 +98,12 @@ function int(o: Obj, key: string, file: string, prefix: string, min: number): nu
 
 function optInt(o: Obj, key: string, file: string, prefix: string, min: number): number | undefined {
   return o[key] === undefined ? undefined : int(o, key, file, prefix, min);
+}
+
+function optBool(o: Obj, key: string, file: string, prefix: string): boolean | undefined {
+  const v = o[key];
+  if (v !== undefined && typeof v !== 'boolean') fail(file, prefix + key, 'true or false', v);
+  return v as boolean | undefined;
 }
 
 function str(o: Obj, key: string, file: string, prefix: string): string {
@@ -165,6 +178,9 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
   if (cacheLayers !== architecture.layers + architecture.headLayers) {
     fail(file, 'io.cacheLayers', `layers + headLayers = ${architecture.layers + architecture.headLayers}`, cacheLayers);
   }
+  const numLogitsToKeep = optBool(io, 'numLogitsToKeep', file, 'io.');
+  const numHeadLogitsToKeep = optBool(io, 'numHeadLogitsToKeep', file, 'io.');
+  const treeAttention = optBool(io, 'treeAttention', file, 'io.');
 
   if (!Array.isArray(raw.files) || raw.files.length === 0) fail(file, 'files', 'a non-empty array', raw.files);
   const fileRef = (f: Obj, prefix: string): ManifestDataFile => {
@@ -227,8 +243,9 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
     architecture,
     io: {
       cacheLayers,
-      ...(typeof io.numLogitsToKeep === 'boolean' && { numLogitsToKeep: io.numLogitsToKeep }),
-      ...(typeof io.numHeadLogitsToKeep === 'boolean' && { numHeadLogitsToKeep: io.numHeadLogitsToKeep }),
+      ...(numLogitsToKeep !== undefined && { numLogitsToKeep }),
+      ...(numHeadLogitsToKeep !== undefined && { numHeadLogitsToKeep }),
+      ...(treeAttention !== undefined && { treeAttention }),
     },
     files,
     ...(decoding !== undefined && { decoding: decoding as DecodingDefaults }),

@@ -1,4 +1,5 @@
 import type { KVCache } from './kvCache.js';
+import type { TokenTree } from './tokenTree.js';
 
 /** Ids of special tokens, when the model or tokenizer defines them. */
 export interface SpecialTokenIds {
@@ -9,6 +10,8 @@ export interface SpecialTokenIds {
 
 /** Sampler defaults recommended by the model's author (the manifest's `decoding`). */
 export interface DecodingDefaults {
+  /** The DynaMo sampler preset the other DynaMo values belong to (e.g. 'calibrated', 'paper'). */
+  readonly preset?: string;
   readonly topK?: number;
   readonly temperature?: number;
   readonly repetitionPenalty?: number;
@@ -33,6 +36,12 @@ export interface ModelMetadata {
   /** Execution device actually in use (e.g. "cpu", "webgpu", "wasm", "cuda"), if known. */
   readonly device?: string;
   readonly decoding?: DecodingDefaults;
+  /**
+   * True when `forward` accepts any {@link TokenTree} (`ForwardOptions.tree`): the graph has tree
+   * inputs, so one pass can score a tree of candidate tokens. Models without it accept only
+   * chain-shaped trees and throw DYNAMO_UNSUPPORTED for any other tree.
+   */
+  readonly treeAttention?: boolean;
 }
 
 /**
@@ -40,6 +49,9 @@ export interface ModelMetadata {
  * - `'last'`: only the last new position (normal decoding);
  * - `'all'`: every new position (verification, perplexity);
  * - a number `k ≥ 1`: the last `k` new positions.
+ *
+ * With a {@link ForwardOptions.tree}, positions are the tree's nodes in node order: `'all'` is one
+ * row per node (row i = node i), a number k the last k nodes, `'last'` the last node.
  */
 export type PositionSelection = 'last' | 'all' | number;
 
@@ -51,6 +63,16 @@ export interface ForwardOptions {
    * `'none'` skips them (cheaper when only the base head is needed).
    */
   readonly headPositions?: PositionSelection | 'none';
+  /**
+   * The new tokens as a tree of candidates instead of a chain (`parents.length` must equal the
+   * number of new tokens). Node i is run at position `cache.length + depth(i)` and sees the cache,
+   * its ancestors and itself only, so its logits equal those of a chain pass over its root-to-node
+   * path. Every node's keys and values are appended to the cache in node order; afterwards
+   * {@link KVCache.compact} keeps the accepted path. Any tree needs `metadata.treeAttention`;
+   * chain-shaped trees work on every model. Errors: DYNAMO_INVALID_OPTION for a malformed tree
+   * (naming the index), DYNAMO_UNSUPPORTED for a non-chain tree on a model without tree inputs.
+   */
+  readonly tree?: TokenTree;
   /** Abort before the pass starts (a running pass is not interrupted). */
   readonly signal?: AbortSignal;
 }
@@ -83,10 +105,11 @@ export interface MultiTokenModel {
   /** A new, empty cache for one sequence. */
   createCache(): KVCache;
   /**
-   * Runs `newTokens` (one chunk of length ≥ 1) after the cache's contents, appends their keys and
-   * values to the cache, and returns logits for the positions asked.
-   * Errors: DYNAMO_TOKEN_OUT_OF_RANGE, DYNAMO_CONTEXT_OVERFLOW, DYNAMO_CACHE_STATE,
-   * DYNAMO_DISPOSED, DYNAMO_ABORTED, DYNAMO_RUNTIME.
+   * Runs `newTokens` (one chunk of length ≥ 1, or the nodes of `options.tree`) after the cache's
+   * contents, appends their keys and values to the cache, and returns logits for the positions
+   * asked. Errors: DYNAMO_INVALID_OPTION, DYNAMO_UNSUPPORTED (a tree the model cannot run),
+   * DYNAMO_TOKEN_OUT_OF_RANGE, DYNAMO_CONTEXT_OVERFLOW, DYNAMO_CACHE_STATE, DYNAMO_DISPOSED,
+   * DYNAMO_ABORTED, DYNAMO_RUNTIME.
    */
   forward(newTokens: ArrayLike<number>, cache: KVCache, options?: ForwardOptions): Promise<ForwardResult>;
   /** Releases the runtime session(s). Caches created by this model become unusable. */

@@ -25,3 +25,18 @@ export interface Sampler {
   /** Called when a generation starts, to clear per-generation state. */
   reset?(): void;
 }
+
+/**
+ * A one-token sampler that can also report the distribution it draws from — what lossless
+ * speculative verification needs. `sample(view)` must draw one token from exactly this
+ * distribution.
+ */
+export interface DistributionSampler extends Sampler {
+  /** Writes the next-token probabilities (head 0, length vocabSize, summing to 1) into `out`. */
+  distribution(view: StepView, out: Float32Array): void;
+}
+
+/** True when `sampler` has a `distribution(view, out)` method. */
+export function isDistributionSampler(sampler: Sampler): sampler is DistributionSampler {
+  return typeof (sampler as Partial<DistributionSampler>).distribution === 'function';
+}

@@ -48,5 +48,13 @@ describe('parseManifest', () => {
     expect(fieldOf({ ...good, files: [{ role: 'tokenizer', path: 't.json' }] })).toBe('files');
     expect(fieldOf('{ not json')).toBe('undefined');
     expect(fieldOf([])).toBe('(root)');
+    expect(fieldOf({ ...good, io: { cacheLayers: 6, treeAttention: 'yes' } })).toBe('io.treeAttention');
+    expect(fieldOf({ ...good, io: { cacheLayers: 6, numLogitsToKeep: 1 } })).toBe('io.numLogitsToKeep');
+  });
+
+  it('reads the io flags (treeAttention next to numLogitsToKeep)', () => {
+    const m = parseManifest({ ...good, io: { cacheLayers: 6, numLogitsToKeep: true, treeAttention: true } });
+    expect(m.io).toEqual({ cacheLayers: 6, numLogitsToKeep: true, treeAttention: true });
+    expect(parseManifest(good).io.treeAttention).toBeUndefined();
   });
 });

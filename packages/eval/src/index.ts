@@ -10,7 +10,7 @@ export type { MeanInterval } from './meanInterval.js';
 export { meanInterval } from './meanInterval.js';
 export type { DynamicPerplexity, PerplexityOptions, PerplexityReport } from './multiTokenPerplexity.js';
 export { multiTokenPerplexity } from './multiTokenPerplexity.js';
-export { oracleNll } from './oracleNll.js';
+export { oracleNll, oracleSurprisal } from './oracleNll.js';
 export { DEFAULT_EVAL_PROMPTS, parsePrompts } from './prompts.js';
 export { qualitySpeedupSvg } from './qualitySpeedupPlot.js';
 export { repetitionRate } from './repetition.js';
@@ -19,11 +19,13 @@ export { buildReport, REPORT_FILES, stringifyReport } from './report.js';
 export type { ReportContext } from './reportMarkdown.js';
 export { perplexityMarkdown, reportMarkdown } from './reportMarkdown.js';
 export type { SameQualityCriterion, SameQualityVerdict, SampleMetrics } from './sameQuality.js';
-export { sameQuality, sameQualitySpeedup } from './sameQuality.js';
+export { SAME_QUALITY_CRITERION, sameQuality, sameQualitySpeedup } from './sameQuality.js';
 export type { ConfiguredSampler, EvalSamplerFactory, EvalSamplerSettings } from './samplerFactory.js';
 export { DEFAULT_SAMPLER_SETTINGS, defaultSamplerFactory, resolveSamplerSettings } from './samplerFactory.js';
 export type { AblationRow, ConfigurationSummary, EvalSummary, SummaryOptions } from './summary.js';
 export { summarizeSweep } from './summary.js';
+export type { SurprisalComparison } from './surprisalTest.js';
+export { ksDistance, surprisalTest } from './surprisalTest.js';
 export type { SweepOptions, SweepProgress } from './sweep.js';
 export { runSweep } from './sweep.js';
 export type { AblationVariant, ConfigurationOptions, SweepConfiguration, SweepKind } from './sweepConfig.js';
@@ -33,6 +35,7 @@ export {
   DEFAULT_EPSILONS,
   dynamoId,
   EVAL_ABLATIONS,
+  paperId,
   sweepConfigurations,
 } from './sweepConfig.js';
 export type { SampleRecord, SweepResults } from './sweepResults.js';

@@ -17,7 +17,10 @@ const f = (v: number | null | undefined, digits = 3): string =>
 
 const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 
+const mark = (pass: boolean | null): string => (pass === null ? ' (–)' : pass ? '' : ' ✗');
+
 function qualityCells(r: ConfigurationSummary): string[] {
+  const q = r.sameQuality;
   return [
     `${f(r.nll.mean)} ± ${f((r.nll.high - r.nll.low) / 2)}`,
     f(r.repetition),
@@ -25,11 +28,16 @@ function qualityCells(r: ConfigurationSummary): string[] {
     f(r.distinct2),
     f(r.tokensPerPass, 2),
     `${f(r.speedup, 2)}x`,
-    r.sameQuality.same ? 'yes' : 'no',
-    `${f(r.sameQuality.nllDiff.high, 3)} ≤ ${f(r.sameQuality.nllLimit, 3)}`,
+    q.same ? '**yes**' : 'no',
+    `${f(q.nllDiff.high, 3)} ≤ ${f(q.nllLimit, 3)}${mark(q.nllPass)}`,
+    `${sign(q.repetitionDiff)}${mark(q.repetitionPass)}`,
+    `${q.distinct2Diff === null ? '–' : sign(q.distinct2Diff)}${mark(q.distinct2Pass)}`,
+    q.surprisal ? `${f(q.surprisal.ks, 3)} (p ${f(q.surprisal.pValue, 3)})${mark(q.surprisalPass)}` : '–',
     r.winRate ? `${f(r.winRate.rate, 2)} (${r.winRate.wins}/${r.winRate.losses}/${r.winRate.ties})` : '–',
   ];
 }
+
+const sign = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}` : '–');
 
 const QUALITY_HEAD = [
   'oracle NLL (95% CI)',
@@ -39,7 +47,10 @@ const QUALITY_HEAD = [
   'tokens/pass',
   'speed-up',
   'same quality',
-  'paired ΔNLL upper CI ≤ limit',
+  'ΔNLL upper CI ≤ limit',
+  'Δ repetition',
+  'Δ distinct-2',
+  'surprisal KS (p)',
   'win rate (W/L/T)',
 ];
 
@@ -104,6 +115,8 @@ export function reportMarkdown(
       ` · co-occurrence masking ${results.masked ? 'on' : 'off (no tables)'} · ${results.updated}` +
       `${results.complete ? '' : ' · **partial run**'}.`,
     '',
+    `The repetition penalty ${s.repetitionPenalty} is applied to every head's logits in every configuration (ar included), so ar and dynamo sample from the same base distribution; the sweep rows use the \`${s.preset}\` DynaMo preset, the ablation rows the paper-literal \`paper\` preset.`,
+    '',
   );
   if (context.command) out.push('```sh', context.command, '```', '');
   out.push('## Headline', '');
@@ -115,8 +128,18 @@ export function reportMarkdown(
         : summary.sameQualityEpsilons.length
           ? ` (ar itself: the rows that meet the criterion, eps_b ${summary.sameQualityEpsilons.join(', ')}, are not faster than ar)`
           : ' (ar itself: no dynamo row met the criterion)') +
-      `. Same quality = the upper end of the 95% CI of the mean paired oracle-NLL difference (dynamo − ar, paired by prompt and seed) is ≤ ${c.nllTolerance * 100}% of ar's mean NLL, and the mean repetition is ≤ ar's + ${c.repetitionTolerance}.`,
+      '.',
   );
+  out.push(
+    `- **Same quality** (every configuration, paired with ar's continuation of the same prompt and seed): (1) the upper end of the 95% CI of the mean oracle-NLL difference ≤ ${c.nllTolerance * 100}% of ar's mean NLL; (2) mean share of repeated 3-grams ≤ ar's + ${c.repetitionTolerance}; (3) mean distinct-2 ≥ ar's − ${c.distinct2Tolerance}; (4) the per-token surprisal distribution under the base model is not told apart from ar's by a two-sample permutation test (Kolmogorov–Smirnov distance, ${c.permutations} permutations of whole continuations) at p < ${c.surprisalAlpha}. ✗ marks the part that failed.`,
+  );
+  const frontier = summary.sweep.filter((r) => r.sameQuality.same);
+  if (frontier.length) {
+    const best = frontier.reduce((a, b) => (b.tokensPerPass > a.tokensPerPass ? b : a));
+    out.push(
+      `- Most tokens per pass at the same quality: **${f(best.tokensPerPass, 2)}** (${best.label}); rows that pass: ${frontier.map((r) => r.label.replace(/^dynamo /, '')).join(', ')}.`,
+    );
+  }
   if (summary.crossingSpeedup !== null) {
     out.push(
       `- Speed-up where the ${summary.judge} judge's win rate vs ar crosses 1.0: ${f(summary.crossingSpeedup, 2)}x.`,
@@ -153,13 +176,36 @@ export function reportMarkdown(
     ),
     '',
   );
-  out.push("## Ablation at eps_b = 0.5 (the paper's Table 9)", '');
+  const withDeciles = [
+    ...(ar ? [ar] : []),
+    ...summary.sweep,
+    ...summary.ablation.flatMap((a) => (a.name === 'full' && a.summary ? [a.summary] : [])),
+  ];
+  const arDeciles = summary.sweep.find((r) => r.sameQuality.surprisal)?.sameQuality.surprisal?.deciles.baseline;
+  if (arDeciles) {
+    out.push('## Surprisal under the base model, deciles', '');
+    out.push(
+      "Per-token surprisal (−log p under the base model, nats) of every generated token, pooled over the continuations: the distribution the two-sample test compares. Text that is more predictable than ar's shows low deciles; text with more unlikely tokens, high ones.",
+      '',
+    );
+    out.push(
+      table(
+        ['configuration', ...Array.from({ length: 9 }, (_, i) => `${(i + 1) * 10}%`)],
+        withDeciles.map((r) => [
+          r.label,
+          ...(r.id === 'ar' ? arDeciles : (r.sameQuality.surprisal?.deciles.candidate ?? [])).map((v) => f(v, 2)),
+        ]),
+      ),
+      '',
+    );
+  }
+  out.push("## Ablation at eps_b = 0.5 (the paper's Table 9, paper-literal preset)", '');
   out.push(
     table(
       ['variant', 'paper win rate (7.3B, GPT-4 judge)', ...QUALITY_HEAD],
       [
         ...summary.ablation.map((a) => [
-          a.name === 'full' ? `${a.label} (= dynamo eps_b 0.5)` : a.label,
+          a.name === 'full' ? `${a.label} (the paper read literally)` : a.label,
           f(a.paperWinRate, 2),
           ...(a.summary ? qualityCells(a.summary) : QUALITY_HEAD.map(() => 'not run')),
         ]),
@@ -181,20 +227,29 @@ export function reportMarkdown(
   return out.join('\n');
 }
 
-/** Continuations of the first prompt and seed: ar, and the sweep's lowest, middle and eps_b 1 rows. */
+/**
+ * Side-by-side continuations of the first three prompts (first seed): ar, the same-quality sweep
+ * row with the most tokens per pass (else the sweep's first row) and the paper-literal row.
+ */
 function examples(results: SweepResults, summary: EvalSummary): string[] {
-  const prompt = results.prompts[0];
   const seed = results.seeds[0];
-  if (prompt === undefined || seed === undefined) return [];
+  if (seed === undefined) return [];
   const sweep = summary.sweep;
-  const ids = ['ar', sweep[0]?.id, sweep[Math.floor(sweep.length / 2)]?.id];
+  const passing = sweep.filter((r) => r.sameQuality.same);
+  const best = passing.length ? passing.reduce((a, b) => (b.tokensPerPass > a.tokensPerPass ? b : a)) : sweep[0];
+  const paper = summary.ablation.find((a) => a.name === 'full')?.summary;
+  const ids = [...new Set(['ar', best?.id, paper?.id].filter((x): x is string => x !== undefined))];
   const out: string[] = [];
-  for (const id of [...new Set(ids)]) {
-    const sample = results.samples.find((x) => x.config === id && x.prompt === prompt && x.seed === seed);
-    if (!sample) continue;
-    const row = summary.rows.find((r) => r.id === id);
-    const text = `**${prompt.trim()}**${sample.text}`.replace(/\s*\n\s*/g, ' ⏎ ');
-    out.push(`- ${row?.label ?? id} (NLL ${f(sample.nll)}, ${f(sample.tokensPerPass, 2)} tokens/pass): ${text}`);
+  for (const prompt of results.prompts.slice(0, 3)) {
+    out.push(`**${prompt.trim()}**`, '');
+    for (const id of ids) {
+      const sample = results.samples.find((x) => x.config === id && x.prompt === prompt && x.seed === seed);
+      if (!sample) continue;
+      const row = summary.rows.find((r) => r.id === id);
+      const text = sample.text.replace(/\s*\n\s*/g, ' ⏎ ').trim();
+      out.push(`- ${row?.label ?? id} (NLL ${f(sample.nll)}, ${f(sample.tokensPerPass, 2)} tokens/pass): …${text}`);
+    }
+    out.push('');
   }
-  return out.length ? [`## Examples (seed ${seed}; the prompt in bold)`, '', ...out, ''] : [];
+  return out.length ? [`## Side by side (seed ${seed})`, '', ...out] : [];
 }

@@ -1,19 +1,42 @@
-import { checkEnum, checkInteger, checkNumber, type Drafter, type Sampler } from '@dynamojs/core';
-import { type CoOccurrenceTables, dynamo, sampling } from '@dynamojs/samplers';
+import {
+  checkEnum,
+  checkInteger,
+  checkNumber,
+  type Drafter,
+  type LogitsProcessor,
+  type Sampler,
+  type Verifier,
+} from '@dynamojs/core';
+import {
+  type CoOccurrenceTables,
+  DYNAMO_PRESETS,
+  type DynamoPreset,
+  dynamo,
+  repetitionPenalty,
+  sampling,
+} from '@dynamojs/samplers';
 import type { SweepConfiguration } from './sweepConfig.js';
 
-/** Sampler settings shared by every configuration, so `ar` and `dynamo` compare like for like. */
+/**
+ * Settings shared by every configuration, so `ar` and `dynamo` compare like for like: the same
+ * temperature, top-k and logits processors (the repetition penalty on every head).
+ */
 export interface EvalSamplerSettings {
   /** Every head (and the ar sampler). Default 0.7. */
   readonly temperature: number;
   /** Tokens kept per head (and by the ar sampler). Default 50. */
   readonly topK: number;
-  /** DynaMo co-occurrence weighting strength. Default 1. */
-  readonly alpha: number;
+  /**
+   * The CTRL repetition penalty on a copy of every head's logits (generate's `processors`), in
+   * every configuration — ar included. Default 1.1 (1 = off).
+   */
+  readonly repetitionPenalty: number;
+  /** The DynaMo preset of the eps_b sweep ('calibrated' by default); the ablation rows use 'paper'. */
+  readonly preset: DynamoPreset;
+  /** DynaMo co-occurrence weighting strength; null: the preset's. */
+  readonly alpha: number | null;
   /** DynaMo blur kernel size. Default 3. */
   readonly blur: number;
-  /** DynaMo's repetition-cell divisor (its default 'within' cells). Default 1.1. */
-  readonly repetitionPenalty: number;
   /**
    * DynaMo's joint after masking: 'full' (sum 1, the sampler's default), 'mass' (keeps the
    * independent joint's mass on the survivors) or 'none'. See docs/dynamo-sampler.md.
@@ -24,9 +47,10 @@ export interface EvalSamplerSettings {
 export const DEFAULT_SAMPLER_SETTINGS: EvalSamplerSettings = {
   temperature: 0.7,
   topK: 50,
-  alpha: 1,
-  blur: 3,
   repetitionPenalty: 1.1,
+  preset: 'calibrated',
+  alpha: null,
+  blur: 3,
   renormalize: 'full',
 };
 
@@ -36,9 +60,10 @@ export function resolveSamplerSettings(settings: Partial<EvalSamplerSettings> = 
   return {
     temperature: checkNumber('temperature', s.temperature, { min: 0, minExclusive: true }),
     topK: checkInteger('topK', s.topK, { min: 1, max: 128 }),
-    alpha: checkNumber('alpha', s.alpha, { min: 0 }),
-    blur: checkInteger('blur', s.blur, { min: 0 }),
     repetitionPenalty: checkNumber('repetitionPenalty', s.repetitionPenalty, { min: 0, minExclusive: true }),
+    preset: checkEnum('preset', s.preset, Object.keys(DYNAMO_PRESETS) as DynamoPreset[]),
+    alpha: s.alpha === null ? null : checkNumber('alpha', s.alpha, { min: 0 }),
+    blur: checkInteger('blur', s.blur, { min: 0 }),
     renormalize: checkEnum('renormalize', s.renormalize, ['full', 'mass', 'none']),
   };
 }
@@ -47,32 +72,40 @@ export function resolveSamplerSettings(settings: Partial<EvalSamplerSettings> = 
 export interface ConfiguredSampler {
   readonly sampler: Sampler;
   readonly drafter?: Drafter;
+  readonly verifier?: Verifier;
+  /** generate's `processors` (applied to every head). */
+  readonly processors?: readonly LogitsProcessor[];
 }
 
 /** Builds a fresh sampler for a configuration (called once per generation). */
 export type EvalSamplerFactory = (config: SweepConfiguration, settings: EvalSamplerSettings) => ConfiguredSampler;
 
 /**
- * The default factory:
- * - `ar` and `verified`: plain top-k sampling at the temperature (no other processor), so that
- *   `dynamo` at eps_b = 1 — plain top-k sampling by construction — draws the same tokens as `ar`
- *   for the same seed, and `verified` ('match') the same tokens as `ar` as well;
- * - `dynamo`: samplers' `dynamo()` with the settings, eps_b and the configuration's overrides;
- *   with co-occurrence masking when `tables` is given, else the paper's "no mask" variant.
+ * The default factory. Every configuration gets the same processors (the repetition penalty on
+ * every head), so:
+ * - `ar` and `verified`: top-k sampling at the temperature — `verified` ('match') gives exactly
+ *   `ar`'s tokens for the same seed;
+ * - `dynamo`: samplers' `dynamo()` with the settings' preset (a configuration may name another,
+ *   e.g. the ablation rows' 'paper'), eps_b and the configuration's overrides; with co-occurrence
+ *   masking when `tables` is given, else the paper's "no mask" variant. At eps_b 1 it draws
+ *   exactly `ar`'s tokens for the same seed.
  */
 export function defaultSamplerFactory(tables?: CoOccurrenceTables): EvalSamplerFactory {
   return (config, s) => {
-    if (config.mode !== 'dynamo') return { sampler: sampling({ temperature: s.temperature, topK: s.topK }) };
+    const processors = s.repetitionPenalty === 1 ? [] : [repetitionPenalty(s.repetitionPenalty)];
+    if (config.mode !== 'dynamo')
+      return { sampler: sampling({ temperature: s.temperature, topK: s.topK }), processors };
     const overrides = config.dynamo ?? {};
     const mask = overrides.mask ?? tables !== undefined;
     return {
+      processors,
       sampler: dynamo({
-        epsilon: config.epsilon ?? 0.5,
+        preset: s.preset,
+        ...(config.epsilon !== undefined && { epsilon: config.epsilon }),
         topK: s.topK,
         temperature: s.temperature,
-        alpha: s.alpha,
+        ...(s.alpha !== null && { alpha: s.alpha }),
         blur: s.blur,
-        repetitionPenalty: s.repetitionPenalty,
         renormalize: s.renormalize,
         ...overrides,
         mask,

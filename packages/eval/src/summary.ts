@@ -1,7 +1,14 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import { crossingSpeedup, type Judge, type JudgedText, oracleJudge, type WinRate, winRate } from './judge.js';
 import { type MeanInterval, meanInterval } from './meanInterval.js';
-import { type SameQualityCriterion, type SameQualityVerdict, sameQuality, sameQualitySpeedup } from './sameQuality.js';
+import {
+  SAME_QUALITY_CRITERION,
+  type SameQualityCriterion,
+  type SameQualityVerdict,
+  type SampleMetrics,
+  sameQuality,
+  sameQualitySpeedup,
+} from './sameQuality.js';
 import { ablationId, EVAL_ABLATIONS, type SweepKind } from './sweepConfig.js';
 import { type SampleRecord, type SweepResults, sampleKey } from './sweepResults.js';
 
@@ -81,10 +88,7 @@ export interface SummaryOptions {
  * rate; then the same-quality speed-up, the win-rate crossing speed-up and the ablation table.
  */
 export async function summarizeSweep(results: SweepResults, options: SummaryOptions = {}): Promise<EvalSummary> {
-  const criterion = {
-    nllTolerance: options.criterion?.nllTolerance ?? 0.05,
-    repetitionTolerance: options.criterion?.repetitionTolerance ?? 0.01,
-  };
+  const criterion: Required<SameQualityCriterion> = { ...SAME_QUALITY_CRITERION, ...options.criterion };
   const judge = options.judge === undefined ? oracleJudge() : options.judge;
   const byConfig = new Map<string, SampleRecord[]>();
   for (const s of results.samples) {
@@ -142,7 +146,10 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
       speedup: median(paired.map((c, i) => rate(c) / rate(baseline[i] as SampleRecord))),
       speedupTotal: arTps > 0 ? tps / arTps : Number.NaN,
       emissionShare: emitted.map((c) => (steps > 0 ? c / steps : 0)),
-      sameQuality: sameQuality(baseline, paired, criterion),
+      sameQuality:
+        config.id === 'ar'
+          ? sameQuality(baseline, baseline, criterion)
+          : sameQuality(metrics(baseline), metrics(paired), criterion),
       winRate: judge ? await winRate(judge, paired.map(judged), baseline.map(judged)) : null,
       ...(identicalToAr && { identicalToAr }),
     });
@@ -174,6 +181,17 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
     })),
     verified: rows.find((r) => r.kind === 'verified') ?? null,
   };
+}
+
+function metrics(list: readonly SampleRecord[]): SampleMetrics[] {
+  return list.map((s) => ({
+    prompt: s.prompt,
+    seed: s.seed,
+    nll: s.nll,
+    repetition: s.repetition,
+    distinct2: s.distinct2,
+    ...(s.surprisal !== undefined && { surprisal: s.surprisal }),
+  }));
 }
 
 function throughput(list: readonly SampleRecord[]): number {

@@ -10,7 +10,7 @@ import {
 import { generate } from '@dynamojs/generate';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { distinctN } from './distinctN.js';
-import { oracleNll } from './oracleNll.js';
+import { oracleSurprisal } from './oracleNll.js';
 import { repetitionRate } from './repetition.js';
 import {
   defaultSamplerFactory,
@@ -143,14 +143,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepResults> {
   });
 
   const runOne = async (config: SweepConfiguration, ids: number[], seed: number, n: number) => {
-    const { sampler, drafter } = factory(config, settings);
+    const { sampler, drafter, processors, verifier } = factory(config, settings);
     return generate({
       model: config.mode === 'ar' ? base : model,
       tokenizer,
       inputIds: ids,
       mode: config.mode,
       sampler,
+      ...(processors && { processors }),
       ...(drafter && { drafter }),
+      ...(verifier && { verifier }),
       maxNewTokens: n,
       eos: false,
       seed,
@@ -186,13 +188,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepResults> {
           const emitted: number[] = [];
           for (const s of r.steps) if (s > 0) emitted[s - 1] = (emitted[s - 1] ?? 0) + 1;
           for (let i = 0; i < emitted.length; i++) emitted[i] ??= 0;
+          const surprisal = await oracleSurprisal(base, r.promptIds, r.tokens);
+          let sum = 0;
+          for (const v of surprisal) sum += v;
           samples.set(key, {
             config: config.id,
             prompt,
             seed,
             tokens: r.tokens,
             text: r.text,
-            nll: await oracleNll(base, r.promptIds, r.tokens),
+            nll: surprisal.length ? sum / surprisal.length : 0,
+            surprisal: Array.from(surprisal, (v) => Math.round(v * 1000) / 1000),
             repetition: repetitionRate(r.tokens),
             distinct1: distinctN(r.tokens, 1),
             distinct2: distinctN(r.tokens, 2),

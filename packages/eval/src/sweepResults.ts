@@ -12,6 +12,8 @@ export interface SampleRecord {
   readonly text: string;
   /** Mean oracle NLL per token under the base model's head 0, teacher-forced. */
   readonly nll: number;
+  /** Per-token surprisal under the base model (rounded to 1e-3): the two-sample test's input. */
+  readonly surprisal?: number[];
   /** Share of repeated 3-grams. */
   readonly repetition: number;
   readonly distinct1: number;

@@ -1,4 +1,5 @@
-import { crossingSpeedup, oracleJudge, sameQuality, sameQualitySpeedup, winRate } from '@dynamojs/eval';
+import { createRng } from '@dynamojs/core';
+import { crossingSpeedup, oracleJudge, sameQuality, sameQualitySpeedup, surprisalTest, winRate } from '@dynamojs/eval';
 import { describe, expect, it } from 'vitest';
 
 const sample = (prompt: string, seed: number, nll: number, repetition = 0) => ({ prompt, seed, nll, repetition });
@@ -13,6 +14,45 @@ describe('sameQuality', () => {
     const repetitive = base.map((s) => ({ ...s, repetition: 0.2 }));
     expect(sameQuality(base, repetitive).same).toBe(false);
     expect(sameQuality(base, []).same).toBe(false);
+  });
+
+  it('distinct-2 and the surprisal distribution are part of the criterion', () => {
+    const rng = createRng(3);
+    // per-token surprisals: exponential-ish around 2.8 nats
+    const draw = () => Array.from({ length: 64 }, () => -Math.log(1 - rng.next()) * 2.8);
+    const runs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ prompt: `p${i % 20}`, seed: Math.floor(i / 20) }));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const withSurprisal = (r: { prompt: string; seed: number }, surprisal: number[]) => ({
+      ...r,
+      surprisal,
+      nll: mean(surprisal),
+      repetition: 0,
+      distinct2: 0.95,
+    });
+    const ar = runs(60).map((r) => withSurprisal(r, draw()));
+    const alike = runs(60).map((r) => withSurprisal(r, draw()));
+    const ok = sameQuality(ar, alike);
+    expect(ok.surprisal?.pValue).toBeGreaterThan(0.05);
+    expect(ok.same).toBe(true);
+    // same mean surprisal, but half near-certain tokens and half very surprising ones
+    const bimodal = runs(60).map((r) =>
+      withSurprisal(
+        r,
+        Array.from({ length: 64 }, (_, i) => (i % 2 ? 0.05 : 5.55)),
+      ),
+    );
+    const v = sameQuality(ar, bimodal);
+    expect(v.nllPass).toBe(true);
+    expect(v.surprisalPass).toBe(false);
+    expect(v.same).toBe(false);
+    const repetitive = alike.map((s) => ({ ...s, distinct2: 0.9 }));
+    const d = sameQuality(ar, repetitive);
+    expect(d.distinct2Pass).toBe(false);
+    expect(d.same).toBe(false);
+    // the permutation test's p-value is reproducible and in (0, 1]
+    const pairs = ar.map((a, i) => [alike[i]!.surprisal, a.surprisal] as const);
+    expect(surprisalTest(pairs, { permutations: 99 })).toEqual(surprisalTest(pairs, { permutations: 99 }));
   });
 
   it('picks the largest same-quality speed-up', () => {

@@ -41,13 +41,14 @@ const base = {
 };
 
 describe('sweepConfigurations', () => {
-  it('lists ar, the sweep, the ablation rows and verified, sharing dynamo@0.5', () => {
+  it('lists ar, the sweep, the paper-literal ablation rows and verified', () => {
     const ids = sweepConfigurations({ epsilons: [0, 0.5, 1], hasTables: true }).map((c) => c.id);
     expect(ids).toEqual([
       'ar',
       'dynamo@0',
       'dynamo@0.5',
       'dynamo@1',
+      'paper@0.5',
       'ablation:mask-adaptive',
       'ablation:mask',
       'ablation:alpha-0.5',
@@ -76,7 +77,17 @@ describe('defaultSamplerFactory', () => {
     const [ar, mask, noMask] = [byId('ar'), byId('ablation:mask'), byId('ablation:no-mask')];
     expect(factory(ar!, settings).sampler.heads).toBe(1);
     const d = factory(mask!, settings).sampler as DynamoSampler;
-    expect(d.options).toMatchObject({ topK: 4, renormalize: 'mass', epsilon: 0.5, mask: true, blur: 0 });
+    expect(d.options).toMatchObject({
+      topK: 4,
+      renormalize: 'mass',
+      epsilon: 0.5,
+      mask: true,
+      blur: 0,
+      preset: 'paper',
+    });
+    expect(factory(ar!, settings).processors).toHaveLength(1);
+    const sweepRow = factory(byId('dynamo@0.5')!, settings).sampler as DynamoSampler;
+    expect(sweepRow.options.preset).toBe('calibrated');
     expect((factory(noMask!, settings).sampler as DynamoSampler).options.mask).toBe(false);
     expect(() => resolveSamplerSettings({ renormalize: 'half' as 'full' })).toThrow(
       expect.objectContaining({
@@ -97,7 +108,7 @@ describe('runSweep on a fake model', () => {
       onProgress: (p) => progress.push(p.done),
     });
     const configs = results.configurations.length;
-    expect(configs).toBe(9);
+    expect(configs).toBe(10);
     expect(results.samples).toHaveLength(configs * 4);
     expect(progress).toHaveLength(configs * 4);
     expect(results.complete).toBe(true);
@@ -130,7 +141,7 @@ describe('runSweep on a fake model', () => {
     }
     expect(summary.sweep.map((r) => r.epsilon)).toEqual([0, 0.5, 1]);
     expect(summary.ablation.map((a) => a.configuration)).toEqual([
-      'dynamo@0.5',
+      'paper@0.5',
       'ablation:mask-adaptive',
       'ablation:mask',
       'ablation:alpha-0.5',
@@ -246,7 +257,9 @@ describe('buildReport', () => {
     expect(md).toMatch(/Ablation at eps_b = 0.5/);
     expect(md).toMatch(/dynamo eval --model x --out y/);
     expect(md).toContain('](quality-speedup.svg)');
-    expect(md).toMatch(/## Examples \(seed 1; the prompt in bold\)\n\n- ar \(base model\) \(NLL \d/);
+    expect(md).toMatch(/## Side by side \(seed 1\)\n\n\*\*.+\*\*\n\n- ar \(base model\) \(NLL \d/);
+    expect(md).toMatch(/Surprisal under the base model, deciles/);
+    expect(md).toMatch(/two-sample permutation test/);
     for (const file of [REPORT_FILES.qualityPlot, REPORT_FILES.emissionPlot]) {
       const svg = report.files[file]!;
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

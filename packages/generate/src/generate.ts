@@ -37,9 +37,8 @@ async function* events(options: GenerateOptions): AsyncGenerator<GenerateEvent, 
     let more = true;
     while (more) {
       more = await session.step();
-      if (session.stepTokenCount > 0) {
-        yield { type: 'tokens', tokens: Array.from(session.stepTokens.subarray(0, session.stepTokenCount)), step };
-      }
+      const tokens = session.stepTokens;
+      if (tokens.length > 0) yield { type: 'tokens', tokens: Array.from(tokens), step };
       if (session.stepText.length > 0) yield { type: 'text', text: session.stepText };
       step++;
     }

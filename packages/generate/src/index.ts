@@ -4,16 +4,15 @@
  * strings, abort and statistics. Browser-safe: no runtime is imported here.
  */
 
-export { argmax, greedySampler, topOneHeadsDrafter } from './defaults.js';
 export type { GenerationStream } from './generate.js';
 export { generate, stream, toReadableStream } from './generate.js';
-export { DEFAULT_MAX_NEW_TOKENS, MODES } from './options.js';
+export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, MODES } from './options.js';
 export type {
-  DistributionSampler,
   FinishReason,
   GenerateEvent,
   GenerateOptions,
   GenerateResult,
   GenerationMode,
   GenerationStats,
+  VerificationStats,
 } from './types.js';

@@ -10,8 +10,9 @@ import {
   type MultiTokenModel,
   type Sampler,
   type TextTokenizer,
+  type Verifier,
 } from '@dynamojs/core';
-import { greedySampler, topOneHeadsDrafter } from './defaults.js';
+import { greedy, matchVerifier, speculativeVerifier, topOneDrafter } from '@dynamojs/samplers';
 import type { GenerateOptions, GenerationMode } from './types.js';
 
 export const MODES: readonly GenerationMode[] = ['ar', 'dynamo', 'verified'];
@@ -29,6 +30,7 @@ const KNOWN_OPTIONS = new Set([
   'maxDraftTokens',
   'headRows',
   'verification',
+  'verifier',
   'stop',
   'eos',
   'signal',
@@ -39,6 +41,9 @@ const KNOWN_OPTIONS = new Set([
 ]);
 
 export const DEFAULT_MAX_NEW_TOKENS = 128;
+
+/** Most drafted tokens (chain or tree nodes) per verification pass, unless `maxDraftTokens` says otherwise. */
+export const DEFAULT_MAX_DRAFT_TOKENS = 64;
 
 /** Options after validation and defaults. */
 export interface ResolvedOptions {
@@ -55,6 +60,8 @@ export interface ResolvedOptions {
   readonly maxDraftTokens: number;
   readonly headRows: 'all' | 'last';
   readonly verification: 'match' | 'speculative';
+  /** What checks drafts in 'verified' mode (from `verifier`, else from `verification`). */
+  readonly verifier: Verifier;
   readonly stop: readonly string[];
   readonly eos: Int32Array;
   readonly signal: AbortSignal | undefined;
@@ -116,6 +123,25 @@ function checkTokenizer(tokenizer: unknown, vocabSize: number): TextTokenizer | 
   return t;
 }
 
+/**
+ * `processors` as a list: one LogitsProcessor or an array of them (every package's `processors`
+ * option takes either). Each must have `process(logits, context)`.
+ */
+function processorList(value: unknown): readonly LogitsProcessor[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((p: unknown, i: number) => {
+    if (!isObject(p) || typeof p.process !== 'function') {
+      invalid(
+        Array.isArray(value) ? `processors[${i}]` : 'processors',
+        'a LogitsProcessor (an object with process(logits, context)) or an array of them',
+        p,
+      );
+    }
+  });
+  return list as LogitsProcessor[];
+}
+
 /** Validates every option; throws DYNAMO_INVALID_OPTION naming the first bad one. */
 export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   if (!isObject(options)) invalid('options', 'an object', options);
@@ -131,7 +157,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
       ? DEFAULT_MAX_NEW_TOKENS
       : checkInteger('maxNewTokens', options.maxNewTokens, { min: 1 });
 
-  const sampler = options.sampler === undefined ? greedySampler() : options.sampler;
+  const sampler = options.sampler === undefined ? greedy() : options.sampler;
   if (!isObject(sampler) || typeof sampler.sample !== 'function') {
     invalid('sampler', 'a Sampler (an object with sample(view))', sampler);
   }
@@ -146,22 +172,17 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     );
   }
 
-  const processors = options.processors ?? [];
-  if (!Array.isArray(processors)) invalid('processors', 'an array of LogitsProcessor', processors);
-  processors.forEach((p: unknown, i: number) => {
-    if (!isObject(p) || typeof p.process !== 'function') {
-      invalid(`processors[${i}]`, 'a LogitsProcessor (an object with process(logits, context))', p);
-    }
-  });
+  const processors = processorList(options.processors);
 
-  const drafter = options.drafter === undefined ? topOneHeadsDrafter() : options.drafter;
+  const drafter = options.drafter === undefined ? topOneDrafter() : options.drafter;
   if (!isObject(drafter) || typeof drafter.draft !== 'function') {
     invalid('drafter', 'a Drafter (an object with draft(view, next))', drafter);
   }
+  if (drafter.heads !== undefined) checkInteger('drafter.heads', drafter.heads, { min: 1 });
   const maxDraftTokens =
     options.maxDraftTokens === undefined
-      ? heads - 1
-      : Math.min(heads - 1, checkInteger('maxDraftTokens', options.maxDraftTokens, { min: 0 }));
+      ? DEFAULT_MAX_DRAFT_TOKENS
+      : checkInteger('maxDraftTokens', options.maxDraftTokens, { min: 0 });
 
   const headRows = options.headRows === undefined ? 'all' : checkEnum('headRows', options.headRows, ['all', 'last']);
 
@@ -175,6 +196,15 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
       `"match" for sampler "${String(sampler.name)}": "speculative" needs a sampler with distribution(view, out)`,
       verification,
     );
+  }
+  let verifier: Verifier;
+  if (options.verifier !== undefined) {
+    if (!isObject(options.verifier) || typeof options.verifier.verify !== 'function') {
+      invalid('verifier', 'a Verifier (an object with verify(view, candidates, out))', options.verifier);
+    }
+    verifier = options.verifier;
+  } else {
+    verifier = verification === 'speculative' ? speculativeVerifier(sampler) : matchVerifier(sampler);
   }
 
   let stop: string[] = [];
@@ -263,6 +293,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     maxDraftTokens,
     headRows,
     verification,
+    verifier,
     stop,
     eos: Int32Array.from(eos),
     signal,

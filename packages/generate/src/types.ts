@@ -1,13 +1,4 @@
-import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, StepView, TextTokenizer } from '@dynamojs/core';
-
-/**
- * A sampler that can also report the distribution it draws from (for `verification:
- * 'speculative'`). `sample(view)` must draw one token from exactly this distribution.
- */
-export interface DistributionSampler extends Sampler {
-  /** Writes the next-token probabilities (head 0, length vocabSize, summing to 1) into `out`. */
-  distribution(view: StepView, out: Float32Array): void;
-}
+import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, TextTokenizer, Verifier } from '@dynamojs/core';
 
 /**
  * How tokens are chosen:
@@ -15,9 +6,11 @@ export interface DistributionSampler extends Sampler {
  *   are not computed (`headPositions: 'none'`); pass the base-only model for an honest baseline.
  * - `'dynamo'`: the paper's method — the sampler may emit up to `heads` tokens per pass; the next
  *   pass feeds them as one chunk. Lossy by design.
- * - `'verified'`: lossless draft-and-verify — the exact next token from head 0, drafts from heads
- *   1..n-1 (via a {@link Drafter}), checked in the next pass, rejected cache entries rolled back.
- *   Produces exactly the tokens `'ar'` produces with the same sampler and seed.
+ * - `'verified'`: lossless draft-and-verify — the exact next token from head 0, a chain or a tree of
+ *   drafted tokens after it (a {@link Drafter}: the extra heads, co-occurrence tables, prompt
+ *   lookup…), checked by the base head in the next pass (a {@link Verifier}), the cache keeping only
+ *   the accepted path. With `verification: 'match'` it produces exactly the tokens `'ar'` produces
+ *   with the same sampler and seed; with `'speculative'`, exactly `'ar'`'s distribution.
  */
 export type GenerationMode = 'ar' | 'dynamo' | 'verified';
 
@@ -43,11 +36,23 @@ export interface GenerateOptions {
    * called once per verified position with `maxTokens = 1` and only head 0.
    */
   readonly sampler?: Sampler;
-  /** Applied in order to every head's logits (a copy) before the sampler and drafter see them. */
-  readonly processors?: readonly LogitsProcessor[];
-  /** `'verified'` mode: drafts the tokens after the exact one. Default: per-head top-1. */
+  /**
+   * Applied in order to a copy of every head's logits before the sampler, drafter and verifier see
+   * them (one LogitsProcessor or an array) — the same processors in every mode, so `'ar'`,
+   * `'dynamo'` and `'verified'` sample from the same base distribution. Processors see the history
+   * as it is at that position (in `'verified'` mode: including the accepted drafts before it).
+   */
+  readonly processors?: LogitsProcessor | readonly LogitsProcessor[];
+  /**
+   * `'verified'` mode: drafts the tokens after the exact one, as a chain or a tree. Default: per-head
+   * top-1 (a chain).
+   */
   readonly drafter?: Drafter;
-  /** `'verified'` mode: most drafted tokens per pass (0 ≤ n ≤ heads - 1). Default heads - 1. */
+  /**
+   * `'verified'` mode: most drafted tokens (chain tokens or tree nodes) verified per pass, integer
+   * ≥ 0 (0: no drafts). Default 64. Drafts are also cut to the tokens still allowed
+   * (`maxNewTokens`) and to the context.
+   */
   readonly maxDraftTokens?: number;
   /**
    * `'verified'` mode: the rows of a verification pass at which the extra heads' logits are
@@ -68,6 +73,11 @@ export interface GenerateOptions {
    *   `'match'`. Needs a {@link DistributionSampler}.
    */
   readonly verification?: 'match' | 'speculative';
+  /**
+   * `'verified'` mode: a custom {@link Verifier} (e.g. from @dynamojs/samplers, or your own) instead
+   * of the one `verification` names.
+   */
+  readonly verifier?: Verifier;
   /** Stop strings: generation ends when the text contains one; the text ends right before it. */
   readonly stop?: string | readonly string[];
   /** End-of-sequence id(s). Default the model's (else the tokenizer's) eos. `false`: never stop on eos. */
@@ -121,16 +131,30 @@ export interface GenerationStats {
   readonly tokensPerSecond: number;
   /** End-to-end throughput: tokens / (prefillMs + decodeMs). */
   readonly overallTokensPerSecond: number;
-  /**
-   * `'verified'` mode only: per draft position (head 1, head 2, ...), how many drafts were
-   * checked, how many were accepted, and their ratio. Draft k is checked only when drafts
-   * 1..k-1 were accepted, so the rate of head 2 is conditional on head 1's draft being accepted.
-   */
-  readonly acceptance?: {
-    readonly proposed: readonly number[];
-    readonly accepted: readonly number[];
-    readonly rate: readonly number[];
-  };
+  /** `'verified'` mode only: how the drafts fared. */
+  readonly acceptance?: VerificationStats;
+}
+
+/**
+ * How drafts fared in `'verified'` mode. Per draft depth (1 = right after the exact token; for
+ * per-head drafts, head 1, head 2, …): how many positions had drafted candidates (`proposed`), at
+ * how many one was accepted, and their ratio. Depth k is checked only when depths 1..k-1 were
+ * accepted, so the rate at depth 2 is conditional on depth 1's acceptance.
+ */
+export interface VerificationStats {
+  readonly proposed: readonly number[];
+  readonly accepted: readonly number[];
+  readonly rate: readonly number[];
+  /** Passes that verified a draft (had at least one drafted token). */
+  readonly passes: number;
+  /** Drafted tokens (chain tokens or tree nodes) fed to those passes. */
+  readonly draftedNodes: number;
+  /** Of those passes, how many verified a branching tree. */
+  readonly treePasses: number;
+  /** Accepted drafted tokens per verification pass (tokens per pass = this + 1 on those passes). */
+  readonly acceptedPerPass: number;
+  /** Set when drafted trees had to be verified as chains, with the reason. */
+  readonly treeFallback?: string;
 }
 
 export interface GenerateResult {

@@ -1,4 +1,5 @@
 import {
+  checkTokenTree,
   type Drafter,
   DynamoError,
   DynamoErrorCode,
@@ -40,6 +41,12 @@ export interface FakeModelOptions {
   /** Logits excluding the eos token (keeps runs long). */
   avoidEos?: boolean;
   device?: string;
+  /**
+   * Whether forward accepts any token tree (`metadata.treeAttention`). Default true; false makes a
+   * chain-only model that throws DYNAMO_UNSUPPORTED for branching trees, like a graph without tree
+   * inputs.
+   */
+  treeAttention?: boolean;
 }
 
 export interface ForwardCall {
@@ -47,12 +54,18 @@ export interface ForwardCall {
   cacheLengthBefore: number;
   positions: PositionSelection;
   headPositions: PositionSelection | 'none';
+  /** The tree's parents when the call passed `options.tree`. */
+  parents?: number[];
 }
 
 class FakeCache implements KVCache {
+  /** Token at each cached position (after a tree pass: the tree's nodes in node order). */
   tokens: number[] = [];
   disposed = false;
+  busy = false;
   trims: number[] = [];
+  /** Every compact(keep) call's keep, in order. */
+  compactions: number[][] = [];
   base: Float32Array[] = [];
   heads: Float32Array[] = [];
   constructor(readonly owner: FakeModel) {}
@@ -67,6 +80,19 @@ class FakeCache implements KVCache {
     this.trims.push(length);
     this.tokens.length = length;
   }
+  /** Keeps the tokens at `keep` (strictly increasing positions < length), like a real cache's rows. */
+  compact(keep: ArrayLike<number>): void {
+    if (this.disposed) throw new DynamoError(DynamoErrorCode.DISPOSED, 'cache disposed');
+    if (this.busy) throw new DynamoError(DynamoErrorCode.CACHE_STATE, 'compact during a forward pass');
+    for (let i = 0; i < keep.length; i++) {
+      const k = keep[i] as number;
+      if (!Number.isInteger(k) || k < (i === 0 ? 0 : (keep[i - 1] as number) + 1) || k >= this.tokens.length) {
+        throw new DynamoError(DynamoErrorCode.CACHE_STATE, `bad compact: keep[${i}] = ${k}`, { details: { index: i } });
+      }
+    }
+    this.compactions.push(Array.from(keep));
+    this.tokens = Array.from(keep, (k) => this.tokens[k] as number);
+  }
   dispose(): void {
     this.disposed = true;
   }
@@ -76,6 +102,10 @@ class FakeCache implements KVCache {
  * A deterministic, table-free fake DynaMo model. Head 0 at a position depends on the last two
  * tokens (a hash → logits). Head h (≥ 1) puts a strong peak on the base model's greedy h-step
  * continuation, except where a hash makes it wrong (so verification sees both accepts and rejects).
+ *
+ * Token trees (`options.tree`) have the real semantics: node i's logits are those after the cache
+ * followed by its root-to-node path, every node is appended to the cache in node order, and
+ * `compact(keep)` keeps those positions' tokens (so the accepted path becomes the history).
  */
 export class FakeModel implements MultiTokenModel {
   readonly metadata;
@@ -94,6 +124,7 @@ export class FakeModel implements MultiTokenModel {
       async: options.async ?? false,
       scale: options.scale ?? 4,
       avoidEos: options.avoidEos ?? true,
+      treeAttention: options.treeAttention ?? true,
     };
     this.metadata = {
       name: 'fake',
@@ -102,6 +133,7 @@ export class FakeModel implements MultiTokenModel {
       contextLength: this.o.contextLength,
       specialTokens: this.o.eos === undefined ? {} : { eos: this.o.eos },
       device: options.device ?? 'fake',
+      treeAttention: this.o.treeAttention,
     };
   }
 
@@ -176,12 +208,38 @@ export class FakeModel implements MultiTokenModel {
     if (cache.length + n > this.o.contextLength) {
       throw new DynamoError(DynamoErrorCode.CONTEXT_OVERFLOW, `context ${cache.length + n} > ${this.o.contextLength}`);
     }
+    const tree = options.tree;
+    const chain = tree === undefined || checkTokenTree(tree, n);
+    if (!chain && !this.o.treeAttention) {
+      throw new DynamoError(DynamoErrorCode.UNSUPPORTED, 'fake chain-only model: no tree inputs; chains still work', {
+        details: { option: 'tree' },
+      });
+    }
     const positions = options.positions ?? 'last';
     const headPositions = options.headPositions ?? positions;
-    this.calls.push({ tokens: Array.from(newTokens), cacheLengthBefore: cache.length, positions, headPositions });
+    this.calls.push({
+      tokens: Array.from(newTokens),
+      cacheLengthBefore: cache.length,
+      positions,
+      headPositions,
+      ...(tree && { parents: Array.from(tree.parents) }),
+    });
     const before = cache.length;
+    const history = cache.tokens.slice();
     for (let i = 0; i < n; i++) cache.tokens.push(newTokens[i] as number);
-    if (this.o.async) await new Promise((r) => setTimeout(r, 0));
+    /** The context after node i: the cache, then the root-to-node path (the chunk's prefix for a chain). */
+    const contextOf = (node: number): number[] => {
+      if (chain) return cache.tokens.slice(0, before + node + 1);
+      const path: number[] = [];
+      for (let i = node; i >= 0; i = tree.parents[i] as number) path.push(newTokens[i] as number);
+      return history.concat(path.reverse());
+    };
+    cache.busy = true;
+    try {
+      if (this.o.async) await new Promise((r) => setTimeout(r, 0));
+    } finally {
+      cache.busy = false;
+    }
 
     const count = (sel: PositionSelection | 'none'): number =>
       sel === 'none' ? 0 : sel === 'last' ? 1 : sel === 'all' ? n : Math.min(n, sel);
@@ -189,9 +247,9 @@ export class FakeModel implements MultiTokenModel {
     const k1 = this.o.heads > 1 ? count(headPositions) : 0;
     const V = this.o.vocabSize;
     // Fresh buffers per call: rows from an older call would be stale in a real runtime anyway.
-    const base = Array.from({ length: k0 }, (_, j) => this.baseLogits(cache.tokens.slice(0, before + n - k0 + j + 1)));
+    const base = Array.from({ length: k0 }, (_, j) => this.baseLogits(contextOf(n - k0 + j)));
     const heads = Array.from({ length: k1 }, (_, j) => {
-      const prefix = cache.tokens.slice(0, before + n - k1 + j + 1);
+      const prefix = contextOf(n - k1 + j);
       const rows: Float32Array[] = [];
       for (let h = 1; h < this.o.heads; h++) {
         const row = new Float32Array(V);

@@ -322,10 +322,29 @@ describe('verified mode', () => {
 
     it('needs a sampler with distribution()', async () => {
       await expectCode(
-        generate({ model: new FakeModel(), inputIds: PROMPT, mode: 'verified', verification: 'speculative' }),
+        generate({
+          model: new FakeModel(),
+          inputIds: PROMPT,
+          mode: 'verified',
+          verification: 'speculative',
+          sampler: softmaxSampler(),
+        }),
         DynamoErrorCode.INVALID_OPTION,
         'verification',
       );
+    });
+
+    it('the default greedy sampler is a point mass: speculative = match, same tokens as ar', async () => {
+      const model = new FakeModel({ seed: 4 });
+      const ar = await generate({ model, inputIds: PROMPT, maxNewTokens: 30 });
+      const v = await generate({
+        model,
+        inputIds: PROMPT,
+        maxNewTokens: 30,
+        mode: 'verified',
+        verification: 'speculative',
+      });
+      expect(v.tokens).toEqual(ar.tokens);
     });
   });
 
@@ -634,11 +653,18 @@ describe('validation', () => {
     });
   }
 
-  it('a drafter returning too many or bad tokens → DYNAMO_SAMPLER', async () => {
-    const long: Drafter = { name: 'long', draft: () => ({ tokens: [1, 2, 3] }) };
+  it('a drafter returning bad tokens or a malformed tree → DYNAMO_SAMPLER; long chains are cut to the room left', async () => {
     const oov: Drafter = { name: 'oov', draft: () => ({ tokens: [99] }) };
-    await expectCode(generate({ model, inputIds: PROMPT, mode: 'verified', drafter: long }), DynamoErrorCode.SAMPLER);
-    await expectCode(generate({ model, inputIds: PROMPT, mode: 'verified', drafter: oov }), DynamoErrorCode.SAMPLER);
+    const loop: Drafter = { name: 'loop', draft: () => ({ tokens: [1, 2], parents: [1, 0] }) };
+    const half: Drafter = { name: 'half', draft: () => ({ tokens: [1], probability: () => 0.5 }) };
+    for (const drafter of [oov, loop, half]) {
+      await expectCode(generate({ model, inputIds: PROMPT, mode: 'verified', drafter }), DynamoErrorCode.SAMPLER);
+    }
+    const m = new FakeModel();
+    const long: Drafter = { name: 'long', draft: () => ({ tokens: new Array(40).fill(1) }) };
+    const r = await generate({ model: m, inputIds: PROMPT, mode: 'verified', drafter: long, maxNewTokens: 6 });
+    expect(r.tokens).toEqual(m.greedy(PROMPT, 6));
+    expect(m.calls.slice(1).every((c) => c.tokens.length <= 6)).toBe(true);
   });
 
   it('a sampler reading a head it was not given → DYNAMO_SAMPLER', async () => {

@@ -60,6 +60,9 @@ while (mine.length < N) {
     num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
     num_head_logits_to_keep: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
   };
+  // a chain: tree_attention_mask in its [1, 1, 1] form (docs/model-format.md)
+  if (sess.inputNames.includes('tree_attention_mask'))
+    feeds.tree_attention_mask = new ort.Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
   for (let i = 0; i < C; i++) {
     feeds[`past_key_values.${i}.key`] = past[i][0];
     feeds[`past_key_values.${i}.value`] = past[i][1];

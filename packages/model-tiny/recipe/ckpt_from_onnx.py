@@ -14,7 +14,12 @@ the shipped folder against them.
 Provenance (steps, tokens, wall time, losses, training config, data sources) is carried over from
 the manifest so that export.py writes the same `provenance` block.
 
-Usage: /usr/bin/python3 recipe/ckpt_from_onnx.py --model packages/model-tiny/model --out CKPT.pt
+Usage: /usr/bin/python3 recipe/ckpt_from_onnx.py --model DIR --out CKPT.pt [--source-label TEXT]
+
+The shipped model.onnx is written by onnx_graph.py since model-tiny 0.2 (LayerNorms folded into the
+projections, so the parameters cannot be separated again); the 0.1 export is in git history. The
+shipped weights' checkpoint is therefore recovered from that commit (commands in the README,
+"Re-exporting the shipped model").
 """
 import argparse
 import json
@@ -142,6 +147,8 @@ def main():
     ap.add_argument("--model", required=True, help="folder with dynamo.json and model.onnx")
     ap.add_argument("--out", required=True, help="checkpoint to write")
     ap.add_argument("--eval-out", default=None, help="also write the manifest's quality block here")
+    ap.add_argument("--source-label", default=None,
+                    help="what provenance.weightsRecoveredFrom says (default: the graph's path)")
     args = ap.parse_args()
     man, cfg, model = recover(args.model)
     prov = man.get("provenance", {})
@@ -159,7 +166,7 @@ def main():
         "heads_started_step": prov.get("headsStartedAtStep"),
         "saved_at": prov.get("checkpointSavedAt"),
         "provenance_data": prov.get("data", []),
-        "recovered_from": os.path.join(args.model, "model.onnx"),
+        "recovered_from": args.source_label or os.path.join(args.model, "model.onnx"),
     }
     torch.save(state, args.out)
     if args.eval_out:

@@ -183,9 +183,40 @@ def hf_config(cfg):
     }
 
 
+# token-tree steps of the multi-head reference, after the chain steps: (parents, keep1, keep2,
+# accepted node to compact the cache to before the next step or None). The second is a chain given
+# as a tree (the full [B, S, S] mask instead of the [B, 1, 1] chain form); the third has two roots.
+TREE_STEPS = [
+    ([-1, 0, 0, 1, 1, 2, 5], 0, 0, 6),
+    ([-1, 0], 0, 0, None),
+    ([-1, -1, 1, 0, 2], 2, 3, 2),
+    ([-1], 1, 1, None),
+]
+
+
+def tree_mask(parents):
+    """The ancestor-or-self mask [1, S, S] (int64) of a token tree."""
+    S = len(parents)
+    m = torch.zeros(1, S, S, dtype=torch.int64)
+    for i, p in enumerate(parents):
+        if p >= 0:
+            m[0, i] = m[0, p]
+        m[0, i, i] = 1
+    return m
+
+
+def tree_depths(parents):
+    d = []
+    for p in parents:
+        d.append(0 if p < 0 else d[p] + 1)
+    return d
+
+
 @torch.no_grad()
 def reference(model, ref_dir, seed=7):
-    """PyTorch outputs for check_onnx.mjs: prefill of 7 tokens, then cached chunks of 1, 2, 3, 1, 2 tokens."""
+    """PyTorch outputs for check_onnx.mjs: prefill of 7 tokens, then cached chunks of 1, 2, 3, 1, 2 tokens;
+    for the multi-head graph (with its tree_attention_mask input), then the TREE_STEPS: token trees,
+    each followed by a compaction of the cache to one accepted root-to-node path."""
     os.makedirs(ref_dir, exist_ok=True)
     cfg = model.cfg
     g = torch.Generator().manual_seed(seed)
@@ -193,6 +224,7 @@ def reference(model, ref_dir, seed=7):
     keeps = [(0, 0), (0, 0), (1, 1), (0, 2), (1, 0), (2, 1)]
     total = sum(chunks)
     ids = torch.randint(1, cfg.vocab_size, (1, total), generator=g)
+    tree_ids = torch.randint(1, cfg.vocab_size, (1, sum(len(t[0]) for t in TREE_STEPS)), generator=g)
     blobs = []
     offset = 0
     meta = {"vocabSize": cfg.vocab_size, "layers": cfg.num_layers, "extraHeads": cfg.extra_heads,
@@ -227,6 +259,37 @@ def reference(model, ref_dir, seed=7):
             meta[key].append(step)
             past = pres
             pos += ch
+        if not with_heads:
+            continue
+        t0 = 0
+        compact = None
+        for parents, k1, k2, accept in TREE_STEPS:
+            S = len(parents)
+            if compact is not None:
+                idx = torch.tensor(compact)
+                past = [(k.index_select(2, idx), v.index_select(2, idx)) for k, v in past]
+                pos = len(compact)
+            x = tree_ids[:, t0:t0 + S]
+            t0 += S
+            am = torch.ones(1, pos + S, dtype=torch.int64)
+            pi = torch.tensor([[pos + d for d in tree_depths(parents)]])
+            lg, hl, pres = model.forward_cached(x, am, pi, past, True, torch.tensor(k1), torch.tensor(k2),
+                                                tree_attention_mask=tree_mask(parents))
+            step = {"inputIds": x[0].tolist(), "past": pos, "parents": parents, "numLogitsToKeep": k1,
+                    "numHeadLogitsToKeep": k2, "logits": add(lg), "headLogits": add(hl)}
+            if compact is not None:
+                step["compactBefore"] = compact
+            meta[key].append(step)
+            past = pres
+            compact = None
+            if accept is not None:
+                path = []
+                i = accept
+                while i >= 0:
+                    path.append(pos + i)
+                    i = parents[i]
+                compact = list(range(pos)) + path[::-1]
+            pos += S
     with open(os.path.join(ref_dir, "ref.bin"), "wb") as f:
         for b in blobs:
             f.write(b)
@@ -240,6 +303,8 @@ def main():
     ap.add_argument("--ref", default=os.path.join(HERE, "work", "ref"))
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--eval", default=None, help="evaluate.py output JSON (quality)")
+    ap.add_argument("--keep-quality", action="store_true",
+                    help="without --eval: keep the quality block of OUT/dynamo.json (same weights re-exported)")
     ap.add_argument("--ngrams", default=None,
                     help="ngrams.bin built by recipe/ngrams.sh (default: WORK/ngrams.bin when it exists)")
     ap.add_argument("--block-size", type=int, default=32)
@@ -264,6 +329,9 @@ def main():
         model.load_state_dict(state["model"])
     model.eval()
     out = args.out
+    previous_quality = None
+    if os.path.exists(os.path.join(out, "dynamo.json")):
+        previous_quality = json.load(open(os.path.join(out, "dynamo.json"))).get("quality")
     os.makedirs(os.path.join(out, "base", "onnx"), exist_ok=True)
     export_onnx(model, os.path.join(out, "model.onnx"), True, args.external_data)
     export_onnx(model, os.path.join(out, "base", "onnx", "model.onnx"), False, args.external_data)
@@ -330,6 +398,8 @@ def main():
     quality = {"ppl1": None, "ppl2": None, "ppl3": None, "ppl1to2": None, "ppl1to3": None, "headAgreement": {}}
     if args.eval and os.path.exists(args.eval):
         quality = json.load(open(args.eval))
+    elif args.keep_quality and previous_quality is not None:
+        quality = previous_quality
     man = {
         "format": "dynamo-model",
         "formatVersion": 1,
@@ -351,7 +421,7 @@ def main():
             "layerNormEps": cfg.layer_norm_eps,
         },
         "io": {"cacheLayers": cfg.num_layers + cfg.extra_heads, "numLogitsToKeep": True,
-               "numHeadLogitsToKeep": True},
+               "numHeadLogitsToKeep": True, "treeAttention": True},
         "files": files,
         "decoding": {"topK": 50, "temperature": 0.7, "repetitionPenalty": 1.1, "epsilon": 0.5, "alpha": 1,
                      "blur": 3},
@@ -371,7 +441,7 @@ def main():
             "checkpointSavedAt": state.get("saved_at"),
             "randomWeights": bool(args.random),
             "recipe": "packages/model-tiny/recipe (see README.md)",
-            "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches)",
+            "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches, tree_attention_mask)",
             **({"weightsRecoveredFrom": state["recovered_from"]} if state.get("recovered_from") else {}),
             "q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
                    "zeroPoints": True, "matmuls": nq},

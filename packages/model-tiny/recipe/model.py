@@ -218,8 +218,14 @@ class DynamoModel(nn.Module):
 
     # ------------------------------------------------------------------ cached forward (export)
     def forward_cached(self, input_ids, attention_mask, position_ids, past, with_heads=True,
-                       num_logits_to_keep=None, num_head_logits_to_keep=None):
-        """past: list of (k, v) [B, A, P, D] for C = L (+ E) layers. Returns logits, head_logits, presents."""
+                       num_logits_to_keep=None, num_head_logits_to_keep=None, tree_attention_mask=None):
+        """past: list of (k, v) [B, A, P, D] for C = L (+ E) layers. Returns logits, head_logits, presents.
+
+        tree_attention_mask (optional, the multi-head graph's `tree_attention_mask` input): [B, S, S]
+        (or broadcastable to it, e.g. [B, 1, 1]) integers, non-zero where new token i may attend to
+        new token j. It is ANDed with the causal mask over the new tokens (j <= i); every cached
+        position stays visible. With the tree's ancestor-or-self mask and position_ids = P + depth,
+        node i's outputs equal a plain chain pass over its root-to-node path (docs/model-format.md)."""
         B, S = input_ids.shape
         att0 = self.gpt_neox.layers[0].attention
         cos, sin = att0.rope(position_ids)
@@ -228,6 +234,10 @@ class DynamoModel(nn.Module):
         q_pos = torch.arange(S, device=input_ids.device).unsqueeze(1) + P
         k_pos = torch.arange(total, device=input_ids.device).unsqueeze(0)
         mask = (k_pos <= q_pos).unsqueeze(0).unsqueeze(0)
+        if tree_attention_mask is not None:
+            tree = (tree_attention_mask > 0).expand(B, S, S)
+            tree = torch.cat((torch.ones(B, S, P, dtype=torch.bool, device=input_ids.device), tree), dim=2)
+            mask = mask & tree.unsqueeze(1)
         mask = mask & (attention_mask[:, None, None, :] > 0)
         h = self.gpt_neox.embed_in(input_ids)
         L = self.cfg.num_layers

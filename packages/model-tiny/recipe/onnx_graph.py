@@ -17,10 +17,13 @@ traffic, not in FLOPs):
 * the unembedding runs once on the rows that are kept (head 1's last `num_logits_to_keep` rows and
   every extra head's last `num_head_logits_to_keep` rows together).
 
-Graph I/O (unchanged): input_ids, attention_mask, position_ids, past_key_values.{i}.key/value
-[B, A, P, D] for every cache layer (base layers first, then head layers), num_logits_to_keep and
-num_head_logits_to_keep (multi-head graph only; 0 = all rows); outputs logits [B, K1, V],
-head_logits [B, E, K2, V] (multi-head only), present.{i}.key/value [B, A, P + S, D].
+Graph I/O: input_ids, attention_mask, position_ids, past_key_values.{i}.key/value [B, A, P, D]
+for every cache layer (base layers first, then head layers), num_logits_to_keep and
+num_head_logits_to_keep (multi-head graph only; 0 = all rows), tree_attention_mask (multi-head
+graph only, unless tree_attention says otherwise): int64 [B, S, S] (or [B, 1, 1] holding 1: a
+chain), non-zero where new token i may attend to new token j, ANDed with the causal mask, cached
+positions always visible; outputs logits [B, K1, V], head_logits [B, E, K2, V] (multi-head only),
+present.{i}.key/value [B, A, P + S, D]. The base-only graph has exactly the transformers.js inputs.
 """
 import math
 
@@ -93,8 +96,11 @@ def _split_qkv(w, A, D):
     return [x[..., :, j, :].reshape(w.shape[:-1] + (A * D,)) for j in range(3)]
 
 
-def build_graph(sd, cfg, with_heads, name="dynamo"):
-    """sd: DynamoModel state dict; cfg: model.Config. Returns an onnx.ModelProto."""
+def build_graph(sd, cfg, with_heads, name="dynamo", tree_attention=None):
+    """sd: DynamoModel state dict; cfg: model.Config. Returns an onnx.ModelProto.
+    tree_attention (default: with_heads) adds the tree_attention_mask input (token-tree passes)."""
+    if tree_attention is None:
+        tree_attention = with_heads
     b = _Builder()
     V, d, L, A, D, I = cfg.vocab_size, cfg.hidden_size, cfg.num_layers, cfg.num_heads, cfg.head_dim, cfg.intermediate_size
     E = cfg.extra_heads if with_heads else 0
@@ -118,6 +124,10 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
     if with_heads:
         inputs += [helper.make_tensor_value_info("num_logits_to_keep", TensorProto.INT64, []),
                    helper.make_tensor_value_info("num_head_logits_to_keep", TensorProto.INT64, [])]
+    if tree_attention:
+        # its own dim names: [B, 1, 1] (a chain) is as valid as [B, S, S]
+        inputs.append(helper.make_tensor_value_info("tree_attention_mask", TensorProto.INT64,
+                                                    ["batch_size", "tree_rows", "tree_columns"]))
 
     # ---- once per pass: sizes, attention bias [B, A, S, T]
     t_len = b.op("Shape", ["attention_mask"], "total_len", start=1, end=2)
@@ -128,6 +138,17 @@ def build_graph(sd, cfg, with_heads, name="dynamo"):
     kpos = b.op("Range", [b.i64(0), t_sc, b.i64(1)], "key_positions")
     qpos = b.op("Unsqueeze", [b.op("Range", [p_sc, t_sc, b.i64(1)], "query_positions"), b.i64([1])], "query_col")
     causal = b.op("LessOrEqual", [kpos, qpos], "causal")
+    if tree_attention:
+        # among the new tokens, i sees j only where the tree mask allows it (ancestors and itself);
+        # the mask is broadcast to [B, S, S], padded with zeros over the P cached columns, and the
+        # cached columns are made visible again: [B, S, T] AND causal, then a head axis
+        p_len = b.op("Sub", [t_len, s_len], "past_len")
+        tree = b.op("Expand", ["tree_attention_mask", b.op("Concat", [b.i64([1]), s_len, s_len], "tree_shape", axis=0)],
+                    "tree_full")
+        pads = b.op("Concat", [b.i64([0, 0]), p_len, b.i64([0, 0, 0])], "tree_pads", axis=0)
+        tree = b.op("Greater", [b.op("Pad", [tree, pads], "tree_padded", mode="constant"), b.i64(0)], "tree_on")
+        tree = b.op("Or", [tree, b.op("Less", [kpos, p_sc], "cached_keys")], "tree_visible")
+        causal = b.op("Unsqueeze", [b.op("And", [causal, tree], "tree_causal"), b.i64([1])], "tree_causal_b1st")
     am = b.op("Unsqueeze", [b.op("Greater", ["attention_mask", b.i64(0)], "mask_on"), b.i64([1, 2])], "mask_b11t")
     allowed = b.op("And", [causal, am], "allowed")
     mask_bias = b.op("Where", [allowed, b.f32(0.0), b.f32(np.finfo(np.float32).min)], "mask_bias")

@@ -81,6 +81,8 @@ function bareLoop(model) {
   const Tensor = runtimeTensor();
   const ones = new BigInt64Array(manifest.contextLength).fill(1n);
   const one = new Tensor('int64', BigInt64Array.of(1n), []);
+  // a graph with tree_attention_mask takes it on every run: [1, 1, 1] holding 1 is a chain
+  const chainMask = new Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
   const emptyData = () => new Float32Array(0);
   return {
     async prefill(ids) {
@@ -95,6 +97,7 @@ function bareLoop(model) {
       };
       if (graph.hasLogitsToKeep) feeds.num_logits_to_keep = one;
       if (graph.hasHeadLogitsToKeep) feeds.num_head_logits_to_keep = one;
+      if (graph.hasTreeAttention) feeds.tree_attention_mask = chainMask;
       for (const n of graph.pastNames)
         feeds[n] = new Tensor('float32', emptyData(), [1, graph.kvHeads, 0, graph.headDim]);
       const out = await session.run(feeds);
@@ -109,6 +112,7 @@ function bareLoop(model) {
       };
       if (graph.hasLogitsToKeep) feeds.num_logits_to_keep = one;
       if (graph.hasHeadLogitsToKeep) feeds.num_head_logits_to_keep = one;
+      if (graph.hasTreeAttention) feeds.tree_attention_mask = chainMask;
       for (let i = 0; i < graph.pastNames.length; i++) feeds[graph.pastNames[i]] = state.out[graph.presentNames[i]];
       const out = await session.run(feeds);
       return { out, length: P + 1, logits: out.logits.data };

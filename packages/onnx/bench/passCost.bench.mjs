@@ -14,6 +14,12 @@
 //                     after a 1-token emission)
 //   multi S=3         a chunk of 3, head logits at the last row (after a 3-token emission)
 //   multi S=3 all     a chunk of 3, head logits at every row (a `verified` step)
+//   multi chain N all a chain of N = 4, 8, 16, 32 new tokens, every head's logits at every row
+//   multi tree N all  a token tree of N nodes (binary: node i's parent is (i - 1) / 2, depth
+//                     log2 N), every head at every node: one tree-verification pass (graphs with
+//                     tree_attention_mask only)
+//   multi tree N base the same tree, head 0 at every node and the extra heads at the last node
+//                     only: what the unembedding of the extra heads' N - 1 other rows costs
 // Configurations and models are interleaved round by round (--rounds, default 15, of --reps calls,
 // default 40) and the per-call minimum over rounds is reported, so a shared machine's noise hits
 // all alike. Prints a table, then the JSON.
@@ -47,7 +53,30 @@ const CONFIGS = [
   { name: 'multi S=1', graph: 'multi', S: 1, k2: 1 },
   { name: 'multi S=3', graph: 'multi', S: 3, k2: 1 },
   { name: 'multi S=3 all', graph: 'multi', S: 3, k2: 3 },
+  ...[4, 8, 16, 32].flatMap((N) => [
+    { name: `multi chain ${N} all`, graph: 'multi', S: N, k1: N, k2: N },
+    { name: `multi tree ${N} all`, graph: 'multi', S: N, k1: N, k2: N, tree: true },
+    { name: `multi tree ${N} base`, graph: 'multi', S: N, k1: N, k2: 1, tree: true },
+  ]),
 ];
+
+/** Binary tree of n nodes: parents and depths. */
+function binaryTree(n) {
+  const parents = Array.from({ length: n }, (_, i) => (i === 0 ? -1 : Math.floor((i - 1) / 2)));
+  const depth = [];
+  for (const p of parents) depth.push(p < 0 ? 0 : depth[p] + 1);
+  return { parents, depth };
+}
+
+/** The ancestor-or-self mask [1, n, n] of a tree. */
+function treeMask(parents) {
+  const n = parents.length;
+  const m = new Array(n * n).fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j >= 0; j = parents[j]) m[i * n + j] = 1;
+  }
+  return m;
+}
 
 const i64 = (xs, dims) =>
   new ort.Tensor(
@@ -67,6 +96,9 @@ for (const dir of models) {
   };
   for (const c of CONFIGS) {
     const sess = sessions[c.graph];
+    const hasTree = sess.inputNames.includes('tree_attention_mask');
+    if (c.tree && !hasTree) continue;
+    const tree = c.tree ? binaryTree(c.S) : undefined;
     const feeds = {
       input_ids: i64(
         Array.from({ length: c.S }, (_, i) => 5 + i),
@@ -74,10 +106,11 @@ for (const dir of models) {
       ),
       attention_mask: i64(new Array(P + c.S).fill(1), [1, P + c.S]),
       position_ids: i64(
-        Array.from({ length: c.S }, (_, i) => P + i),
+        Array.from({ length: c.S }, (_, i) => P + (tree ? tree.depth[i] : i)),
         [1, c.S],
       ),
     };
+    if (hasTree) feeds.tree_attention_mask = tree ? i64(treeMask(tree.parents), [1, c.S, c.S]) : i64([1], [1, 1, 1]);
     let seed = 1;
     const rnd = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -87,7 +120,7 @@ for (const dir of models) {
       if (n.startsWith('past_key_values.'))
         feeds[n] = new ort.Tensor('float32', Float32Array.from({ length: A * P * D }, rnd), [1, A, P, D]);
     }
-    if (sess.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = i64([1], []);
+    if (sess.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = i64([c.k1 ?? 1], []);
     if (sess.inputNames.includes('num_head_logits_to_keep')) feeds.num_head_logits_to_keep = i64([c.k2], []);
     cases.push({ model: man.name, dir, config: c.name, sess, feeds, best: Number.POSITIVE_INFINITY });
   }

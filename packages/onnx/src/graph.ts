@@ -11,6 +11,8 @@ export interface GraphSpec {
   readonly hasPositionIds: boolean;
   readonly hasLogitsToKeep: boolean;
   readonly hasHeadLogitsToKeep: boolean;
+  /** The graph has `tree_attention_mask`: forward runs any token tree (docs/model-format.md). */
+  readonly hasTreeAttention: boolean;
   /** Extra heads (E) with a `head_logits` output; 0 for a plain decoder. */
   readonly extraHeads: number;
   /** `past_key_values.{i}.key`, `.value` for i = 0..C-1, interleaved. */
@@ -18,7 +20,12 @@ export interface GraphSpec {
   readonly presentNames: readonly string[];
 }
 
-const OPTIONAL_INPUTS = new Set(['position_ids', 'num_logits_to_keep', 'num_head_logits_to_keep']);
+const OPTIONAL_INPUTS = new Set([
+  'position_ids',
+  'num_logits_to_keep',
+  'num_head_logits_to_keep',
+  'tree_attention_mask',
+]);
 
 function formatError(file: string, tensor: string, expected: string, actual: string, message: string): DynamoError {
   return new DynamoError(DynamoErrorCode.MODEL_FORMAT, `${file}: ${message}`, {
@@ -113,6 +120,17 @@ export function inspectGraph(
   if (E > 0) need(outputs, 'head_logits', `[batch, ${E}, kept_positions, ${V}]`, 'output');
   if (manifest.io.numLogitsToKeep) need(inputs, 'num_logits_to_keep', '[] int64 scalar', 'input');
   if (manifest.io.numHeadLogitsToKeep && E > 0) need(inputs, 'num_head_logits_to_keep', '[] int64 scalar', 'input');
+  const treeShape = '[batch, sequence, sequence] int64';
+  if (manifest.io.treeAttention) need(inputs, 'tree_attention_mask', treeShape, 'input');
+  if (inputs.has('tree_attention_mask') && !inputs.has('position_ids')) {
+    throw formatError(
+      file,
+      'position_ids',
+      '[batch, sequence] int64',
+      'missing',
+      'the graph has "tree_attention_mask" but no "position_ids" input: a token tree needs per-node positions.',
+    );
+  }
 
   // dtypes and shapes, where the runtime tells us
   const inMeta = session.inputMetadata;
@@ -144,6 +162,16 @@ export function inspectGraph(
           `(architecture.attentionHeads = ${A}, architecture.headDim = ${D}).`,
       );
     }
+  }
+  const tree = tensorMeta(metaOf(inMeta, 'tree_attention_mask'));
+  if (tree && (tree.type !== 'int64' || tree.shape.length !== 3)) {
+    throw formatError(
+      file,
+      'tree_attention_mask',
+      treeShape,
+      `${shapeText(tree.shape)} ${tree.type}`,
+      `input "tree_attention_mask" has shape ${shapeText(tree.shape)} ${tree.type}, expected ${treeShape}.`,
+    );
   }
   const logits = tensorMeta(metaOf(outMeta, 'logits'));
   if (logits) {
@@ -186,6 +214,7 @@ export function inspectGraph(
     hasPositionIds: inputs.has('position_ids'),
     hasLogitsToKeep: inputs.has('num_logits_to_keep'),
     hasHeadLogitsToKeep: inputs.has('num_head_logits_to_keep'),
+    hasTreeAttention: inputs.has('tree_attention_mask'),
     extraHeads: E,
     pastNames,
     presentNames,

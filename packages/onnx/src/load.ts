@@ -7,6 +7,7 @@ import {
   parseManifest,
   throwIfAborted,
 } from '@dynamojs/core';
+import { compactModelBytes } from './compactModel.js';
 import {
   DEVICE_NAMES,
   type DeviceName,
@@ -453,6 +454,11 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
       keepOnDevice && {
         createTrimSession: () =>
           ort.InferenceSession.create(trimModelBytes(graph.kvType), {
+            executionProviders: executionProvider('webgpu', options),
+            preferredOutputLocation: 'gpu-buffer',
+          }),
+        createCompactSession: () =>
+          ort.InferenceSession.create(compactModelBytes(graph.kvType), {
             executionProviders: executionProvider('webgpu', options),
             preferredOutputLocation: 'gpu-buffer',
           }),

@@ -1,6 +1,7 @@
 import {
   checkInteger,
   checkTokenIds,
+  checkTokenTree,
   DynamoError,
   DynamoErrorCode,
   type ForwardOptions,
@@ -15,6 +16,7 @@ import {
 import { type CacheOwner, OnnxKVCache } from './cache.js';
 import type { DeviceName, DeviceReport } from './devices.js';
 import { errorMessage } from './devices.js';
+import { ForwardBuffers } from './forwardBuffers.js';
 import type { GraphSpec } from './graph.js';
 import type { OrtRuntime, OrtSession, OrtTensor } from './runtime.js';
 
@@ -34,6 +36,8 @@ export interface OnnxModelParts {
   readonly baseOnly: boolean;
   /** Opens a session of the Slice graph on the same device, to trim device-resident caches. */
   readonly createTrimSession?: () => Promise<OrtSession>;
+  /** Opens a session of the Gather graph on the same device, to compact device-resident caches. */
+  readonly createCompactSession?: () => Promise<OrtSession>;
 }
 
 class OnnxForwardResult implements ForwardResult {
@@ -105,6 +109,11 @@ export class OnnxModel implements MultiTokenModel {
   readonly #vocab: number;
   readonly #context: number;
   #trimSession: Promise<OrtSession> | null = null;
+  #compactSession: Promise<OrtSession> | null = null;
+  /** Each cache's input buffers (a cache runs one pass at a time, so they are never shared). */
+  readonly #buffers = new WeakMap<OnnxKVCache, ForwardBuffers>();
+  /** `tree_attention_mask` of a chain: [1, 1, 1] holding 1 (the graph ANDs it with the causal mask). */
+  readonly #chainMask: OrtTensor | undefined;
 
   constructor(parts: OnnxModelParts) {
     const { manifest, graph, ort, session } = parts;
@@ -126,7 +135,9 @@ export class OnnxModel implements MultiTokenModel {
       specialTokens: manifest.specialTokens,
       device: parts.device,
       ...(manifest.decoding && { decoding: manifest.decoding }),
+      treeAttention: graph.hasTreeAttention,
     });
+    if (graph.hasTreeAttention) this.#chainMask = new ort.Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
     this.#ones = new BigInt64Array(this.#context).fill(1n);
     const emptyData = () => (graph.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0));
     const emptyPast = graph.pastNames.map(
@@ -151,6 +162,14 @@ export class OnnxModel implements MultiTokenModel {
             x: tensor,
             length: new ort.Tensor('int64', BigInt64Array.of(BigInt(length)), [1]),
           });
+          return out.y as OrtTensor;
+        },
+      }),
+      ...(parts.createCompactSession && {
+        gatherOnDevice: async (tensor: OrtTensor, indices: OrtTensor) => {
+          model.#compactSession ??= (parts.createCompactSession as () => Promise<OrtSession>)();
+          const compact = await model.#compactSession;
+          const out = await compact.run({ x: tensor, indices });
           return out.y as OrtTensor;
         },
       }),
@@ -216,6 +235,23 @@ export class OnnxModel implements MultiTokenModel {
       });
     }
     checkTokenIds(newTokens, this.#vocab);
+    let buffers = this.#buffers.get(cache);
+    if (!buffers) this.#buffers.set(cache, (buffers = new ForwardBuffers()));
+    buffers.reserve(S);
+    const tree = options.tree;
+    const isTree = tree !== undefined && !checkTokenTree(tree, S, buffers.depths);
+    if (isTree && !this.graph.hasTreeAttention) {
+      let node = 0;
+      while ((tree.parents[node] as number) === node - 1) node++;
+      throw new DynamoError(
+        DynamoErrorCode.UNSUPPORTED,
+        `${this.file} has no tree inputs (no "tree_attention_mask"), so this model runs chains only, and the ` +
+          `tree asked for branches at node ${node} (parents[${node}] = ${String(tree.parents[node])}). Chains ` +
+          '(no tree, or parents[i] = i - 1) still work; token trees need a graph with tree attention ' +
+          '(metadata.treeAttention, https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md).',
+        { details: { option: 'tree', file: this.file, index: node, expected: 'a chain', actual: tree.parents[node] } },
+      );
+    }
     const P = cache.length;
     if (P + S > this.#context) {
       throw new DynamoError(
@@ -231,21 +267,22 @@ export class OnnxModel implements MultiTokenModel {
     const K2 = skipHeads ? 1 : resolvePositions('headPositions', headSel as PositionSelection, S);
     throwIfAborted(options.signal, 'forward pass');
 
+    const Tensor = this.#ort.Tensor;
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: new Tensor('int64', buffers.setIds(newTokens, S), [1, S]),
+      attention_mask: new Tensor('int64', this.#ones.subarray(0, P + S), [1, P + S]),
+    };
+    if (this.graph.hasPositionIds) {
+      feeds.position_ids = new Tensor('int64', buffers.setPositions(P, S, isTree), [1, S]);
+    }
+    if (this.#chainMask) {
+      feeds.tree_attention_mask = isTree
+        ? new Tensor('int64', buffers.setTreeMask(tree, S), [1, S, S])
+        : this.#chainMask;
+    }
     cache.busy = true;
     try {
       const past = cache.currentTensors() ?? (await cache.pastTensors());
-      const ids = new BigInt64Array(S);
-      for (let i = 0; i < S; i++) ids[i] = BigInt(newTokens[i] as number);
-      const Tensor = this.#ort.Tensor;
-      const feeds: Record<string, OrtTensor> = {
-        input_ids: new Tensor('int64', ids, [1, S]),
-        attention_mask: new Tensor('int64', this.#ones.subarray(0, P + S), [1, P + S]),
-      };
-      if (this.graph.hasPositionIds) {
-        const pos = new BigInt64Array(S);
-        for (let i = 0; i < S; i++) pos[i] = BigInt(P + i);
-        feeds.position_ids = new Tensor('int64', pos, [1, S]);
-      }
       const names = this.graph.pastNames;
       for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
       if (this.graph.hasLogitsToKeep) feeds.num_logits_to_keep = this.#scalar(K);
@@ -309,9 +346,11 @@ export class OnnxModel implements MultiTokenModel {
     for (const t of this.#owner.emptyPast) t.dispose();
     for (const t of this.#scalars.values()) t.dispose();
     this.#scalars.clear();
-    const trim = this.#trimSession;
+    this.#chainMask?.dispose();
+    const helpers = [this.#trimSession, this.#compactSession];
     this.#trimSession = null;
-    if (trim) await (await trim.catch(() => null))?.release();
+    this.#compactSession = null;
+    for (const h of helpers) if (h) await (await h.catch(() => null))?.release();
     await session.release();
   }
 }

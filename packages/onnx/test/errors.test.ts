@@ -286,7 +286,7 @@ describe.each(RUNTIMES)('forward errors ($name)', (runtime) => {
     const other = await runtime.load(FIXTURE);
     const foreign = other.createCache();
     await expectCode(model.forward([1], foreign), 'DYNAMO_CACHE_STATE', 'not created by');
-    const fake = { length: 0, disposed: false, trim() {}, dispose() {} };
+    const fake = { length: 0, disposed: false, trim() {}, compact() {}, dispose() {} };
     await expectCode(model.forward([1], fake), 'DYNAMO_CACHE_STATE');
     await other.dispose();
   });

@@ -75,6 +75,8 @@ describe.skipIf(!existsSync(CHROMIUM))('webgpu in headless Chromium (playwright-
     device: string;
     report: string;
     location: string;
+    treePasses: number;
+    locationAfterCompact: string;
     worst: number;
     logitScale: number;
     lengthAfterSoak: number;
@@ -135,10 +137,12 @@ describe.skipIf(!existsSync(CHROMIUM))('webgpu in headless Chromium (playwright-
   // model-tiny's graph uses com.microsoft MultiHeadAttention and SkipLayerNormalization, whose
   // onnxruntime-web WebGPU kernels differ from the WASM ones (and from onnxruntime-node's)
   it.skipIf(!existsSync(join(MODEL_TINY, 'model.onnx')))(
-    "model-tiny's fused graph on WebGPU matches WASM within 1e-3 × logit scale, every head",
+    "model-tiny's fused graph on WebGPU matches WASM within 1e-3 × logit scale, every head, token trees and compaction included",
     async () => {
       const { result, logs } = await runPage('/model-tiny/', false);
       expect(result.device, `${result.report}\n${logs.join('\n')}`).toBe('webgpu');
+      expect(result.treePasses).toBe(1);
+      expect(result.locationAfterCompact).toBe('gpu-buffer');
       expect(result.worst).toBeLessThanOrEqual(1e-3 * Math.max(1, result.logitScale));
       console.log(
         `model-tiny browser webgpu vs wasm: max |Δlogit| ${result.worst.toExponential(2)} (scale ${result.logitScale.toFixed(1)})`,

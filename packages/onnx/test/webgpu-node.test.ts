@@ -7,8 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { OnnxModel } from '@dynamojs/onnx';
 import { loadModel } from '@dynamojs/onnx/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE, MODELS, maxAbsDiff, tokens } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FIXTURE, MODELS, maxAbsDiff, pathTo, randomTree, TREE_MODELS, tokens } from './helpers.js';
 
 /** Largest |logit| of a row. */
 function scale(row: Float32Array): number {
@@ -67,6 +67,81 @@ describe.skipIf(!runnable).each(MODELS)('webgpu in Node, $name', ({ dir }) => {
       for (let i = 0; i < 3; i++)
         expect(maxAbsDiff(xs[h]?.[i] as Float32Array, y.logits(h, i))).toBeLessThanOrEqual(tol);
     expect(cg.length).toBe(23);
+    cg.dispose();
+    cc.dispose();
+  }, 300_000);
+});
+
+describe.skipIf(!runnable).each(TREE_MODELS)('webgpu in Node, token trees, $name', ({ dir }) => {
+  let gpu: OnnxModel;
+  let cpu: OnnxModel;
+  beforeAll(async () => {
+    gpu = await loadModel(dir, { device: 'webgpu' });
+    cpu = await loadModel(dir, { device: 'cpu' });
+  });
+  afterAll(async () => {
+    await gpu?.dispose();
+    await cpu?.dispose();
+  });
+
+  it('tree passes and compact() on the device match the CPU; the cache never leaves the GPU', async () => {
+    expect(gpu.metadata.device).toBe('webgpu');
+    expect(gpu.metadata.treeAttention).toBe(true);
+    const { heads, vocabSize } = gpu.metadata;
+    const prompt = tokens(9, vocabSize, 21);
+    const cg = gpu.createCache();
+    const cc = cpu.createCache();
+    let worst = 0;
+    let scaleMax = 1;
+    const both = async (ids: number[], parents?: number[]) => {
+      const opts = { positions: 'all' as const, ...(parents && { tree: { parents } }) };
+      const a = await gpu.forward(ids, cg, opts);
+      const rows = Array.from({ length: heads }, (_, h) =>
+        Array.from({ length: ids.length }, (_, i) => a.logits(h, i).slice()),
+      );
+      const b = await cpu.forward(ids, cc, opts);
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < ids.length; i++) {
+          worst = Math.max(worst, maxAbsDiff(rows[h]?.[i] as Float32Array, b.logits(h, i)));
+          scaleMax = Math.max(scaleMax, scale(b.logits(h, i)));
+        }
+    };
+    await both(prompt);
+    expect(cg.location).toBe('gpu-buffer');
+    // onnxruntime-node's WebGPU EP aborts the process on a GPU tensor's getData(): fail loudly instead
+    const { Tensor } = await import('onnxruntime-node');
+    const readBack = vi.spyOn(Tensor.prototype, 'getData').mockImplementation(() => {
+      throw new Error('a cache tensor was read back from the GPU');
+    });
+    try {
+      for (const [n, seed, accepted] of [
+        [12, 5, 11],
+        [7, 6, 3],
+      ] as const) {
+        const parents = randomTree(n, seed);
+        const ids = tokens(n, vocabSize, 30 + seed);
+        const P = cg.length;
+        await both(ids, parents);
+        const keep = [...Array.from({ length: P }, (_, i) => i), ...pathTo(parents, accepted).map((i) => P + i)];
+        cg.compact(keep);
+        cc.compact(keep);
+        await both(tokens(2, vocabSize, 40 + seed));
+        expect(cg.location).toBe('gpu-buffer');
+        expect(cg.length).toBe(keep.length + 2);
+      }
+      // a trim and a compaction pending together, applied at once on the device
+      cg.trim(cg.length - 1);
+      cc.trim(cc.length - 1);
+      cg.compact([0, 1, 2, 3, 5]);
+      cc.compact([0, 1, 2, 3, 5]);
+      await both([7]);
+      expect(readBack).not.toHaveBeenCalled();
+    } finally {
+      readBack.mockRestore();
+    }
+    expect(cg.location).toBe('gpu-buffer');
+    // SwiftShader's float math differs from MLAS by ~1e-4 of the logit scale (see above)
+    expect(worst).toBeLessThanOrEqual(1e-3 * scaleMax);
     cg.dispose();
     cc.dispose();
   }, 300_000);

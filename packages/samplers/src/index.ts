@@ -1,7 +1,10 @@
 /**
- * @dynamojs/samplers — the paper's decoding decisions as small, composable pieces.
- * Classic processors, selection and verification are exported from ./classicIndex, the DynaMo
- * sampler and co-occurrence tables from ./dynamoIndex.
+ * @dynamojs/samplers — the paper's decoding decisions as small, composable pieces, grouped by
+ * family: classic processors and samplers, the DynaMo sampler, co-occurrence tables, drafters and
+ * verifiers. Browser-safe; the Node file helpers live in the "./node" entry.
  */
-export * from './classicIndex.js';
-export * from './dynamoIndex.js';
+export * from './classic/index.js';
+export * from './draft/index.js';
+export * from './dynamo/index.js';
+export * from './tables/index.js';
+export * from './verify/index.js';

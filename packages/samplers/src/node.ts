@@ -12,8 +12,12 @@ import {
   type CoOccurrenceLoadOptions,
   type CoOccurrenceTables,
   loadCoOccurrenceTables,
-} from './coOccurrenceTables.js';
-import { type NgramBuildProgress, NgramTableBuilder, type NgramTableBuilderOptions } from './ngramTableBuilder.js';
+} from './tables/coOccurrenceTables.js';
+import {
+  type NgramBuildProgress,
+  NgramTableBuilder,
+  type NgramTableBuilderOptions,
+} from './tables/ngramTableBuilder.js';
 
 export interface FileBuildProgress extends NgramBuildProgress {
   /** The file being read. */

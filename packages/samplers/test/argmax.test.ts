@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax } from '../src/classicIndex.js';
+import { argmax } from '../src/index.js';
 import { expectDynamoError } from './classicHelpers.js';
 
 describe('argmax', () => {

@@ -14,7 +14,7 @@ import {
   staticThreshold,
   staticThresholdAt,
   staticThresholdValue,
-} from '../src/dynamoIndex.js';
+} from '../src/index.js';
 
 function cellsOf(n: number, k: number, values: number[]): JointCells {
   const cells = new JointCells(k, n);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adaptiveThreshold, blurCells, gaussianKernel, JointCells } from '../src/dynamoIndex.js';
+import { adaptiveThreshold, blurCells, gaussianKernel, JointCells } from '../src/index.js';
 
 function denseBlur(grid: Float64Array, k: number, n: number, kernel: Float64Array): Float64Array {
   const out = new Float64Array(grid.length);

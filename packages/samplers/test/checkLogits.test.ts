@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkLogits } from '../src/classicIndex.js';
+import { checkLogits } from '../src/index.js';
 import { expectDynamoError } from './classicHelpers.js';
 
 describe('checkLogits', () => {

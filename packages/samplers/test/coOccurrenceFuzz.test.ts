@@ -13,7 +13,7 @@ import {
   loadCoOccurrenceTables,
   loadCoOccurrenceTablesFrom,
   tableChecksum,
-} from '../src/dynamoIndex.js';
+} from '../src/index.js';
 import { randomDocs } from './dynamoFixtures.js';
 
 const V = 30;

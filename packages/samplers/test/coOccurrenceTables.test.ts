@@ -12,7 +12,7 @@ import {
   NgramTableBuilder,
   readCoOccurrenceHeader,
   tableChecksum,
-} from '../src/dynamoIndex.js';
+} from '../src/index.js';
 import { bruteCounts, randomDocs } from './dynamoFixtures.js';
 
 function expectCode(fn: () => unknown, code: string): void {

@@ -1,6 +1,6 @@
 import { createRng, DynamoErrorCode, isDynamoError } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
-import { dynamoDrafter } from '../src/dynamoIndex.js';
+import { dynamoDrafter } from '../src/index.js';
 import { makeStepView, randomDocs, randomHeadLogits, tablesFrom } from './dynamoFixtures.js';
 
 function codeOf(fn: () => unknown): string | undefined {

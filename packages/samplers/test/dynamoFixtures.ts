@@ -1,7 +1,7 @@
 /** Shared helpers of the DynaMo tests (not a test file). */
 import { createRng, type Rng, type StepView } from '@dynamojs/core';
-import type { CoOccurrenceTables } from '../src/coOccurrenceTables.js';
-import { buildCoOccurrenceTablesSync, type CoOccurrenceValueKind, loadCoOccurrenceTables } from '../src/dynamoIndex.js';
+import { buildCoOccurrenceTablesSync, type CoOccurrenceValueKind, loadCoOccurrenceTables } from '../src/index.js';
+import type { CoOccurrenceTables } from '../src/tables/coOccurrenceTables.js';
 
 export interface ViewOptions {
   readonly seed?: number;

@@ -4,7 +4,6 @@
 import { createRng } from '@dynamojs/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { multinomialFromLogits, temperature, topK } from '../src/classicIndex.js';
 import {
   CoOccurrenceWeights,
   coOccurrenceJoint,
@@ -12,8 +11,11 @@ import {
   dynamo,
   HeadTopK,
   JointCells,
+  multinomialFromLogits,
   selectHeadTopK,
-} from '../src/dynamoIndex.js';
+  temperature,
+  topK,
+} from '../src/index.js';
 import { makeStepView, randomDocs, randomHeadLogits, tablesFrom } from './dynamoFixtures.js';
 
 const scenario = fc.record({

@@ -1,7 +1,15 @@
 import { createRng, DynamoErrorCode, isDynamoError, type LogitsProcessor } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
-import { multinomialFromLogits, temperature, topK } from '../src/classicIndex.js';
-import { DYNAMO_ABLATIONS, dynamo, dynamoAblation, resolveDynamoOptions } from '../src/dynamoIndex.js';
+import {
+  DYNAMO_ABLATIONS,
+  DYNAMO_PRESETS,
+  dynamo,
+  dynamoAblation,
+  multinomialFromLogits,
+  resolveDynamoOptions,
+  temperature,
+  topK,
+} from '../src/index.js';
 import { makeStepView, randomDocs, randomHeadLogits, tablesFrom } from './dynamoFixtures.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -27,10 +35,17 @@ function plainTopK(logits: Float32Array, k: number, T: number, rng: { next(): nu
 }
 
 describe('dynamo(): options', () => {
-  it('defaults follow the paper', () => {
-    const s = dynamo({ tables });
+  it("preset 'paper' follows the paper; the default preset is 'calibrated'", () => {
+    const calibrated = dynamo({ tables });
+    expect(calibrated.options).toMatchObject({ preset: 'calibrated', ...DYNAMO_PRESETS.calibrated });
+    expect(dynamo({ tables, preset: 'calibrated', epsilon: 0.3 }).options.epsilon).toBe(0.3);
+    const s = dynamo({ tables, preset: 'paper' });
     expect(s.heads).toBe(3);
     expect(s.options).toMatchObject({
+      preset: 'paper',
+      draw: 'thresholded',
+      headTemperature: 0.7,
+      contextPenalty: 1,
       epsilon: 0.5,
       alpha: 1,
       topK: 50,
@@ -62,6 +77,10 @@ describe('dynamo(): options', () => {
       { repetition: 'all' },
       { repetitionPenalty: 0 },
       { topK: 129 }, // 129^3 cells > 2^21
+      { preset: 'fast' },
+      { draw: 'blurred' },
+      { headTemperature: 0 },
+      { contextPenalty: 0.5 },
     ]) {
       expect(codeOf(() => dynamo({ tables, ...(bad as object) }))).toBe(DynamoErrorCode.INVALID_OPTION);
     }

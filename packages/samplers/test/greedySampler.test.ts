@@ -1,7 +1,7 @@
 import { createRng } from '@dynamojs/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, greedy, repetitionPenalty } from '../src/classicIndex.js';
+import { argmax, greedy, repetitionPenalty } from '../src/index.js';
 import { expectDynamoError, makeView, randomLogits } from './classicHelpers.js';
 
 describe('greedy()', () => {

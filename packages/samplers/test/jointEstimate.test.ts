@@ -10,7 +10,7 @@ import {
   outerProductJoint,
   renormalizeJoint,
   selectHeadTopK,
-} from '../src/dynamoIndex.js';
+} from '../src/index.js';
 import { randomDocs, randomHeadLogits, tablesFrom } from './dynamoFixtures.js';
 
 function heads(logits: Float32Array[], k: number, T: number): HeadTopK[] {

@@ -1,6 +1,6 @@
 import { createRng, type ProcessorContext } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
-import { minP, softmax } from '../src/classicIndex.js';
+import { minP, softmax } from '../src/index.js';
 import { expectDynamoError, keptSet, maxAbsDiff, randomLogits, refOrder, refSoftmax } from './classicHelpers.js';
 
 const ctx: ProcessorContext = { head: 0, history: new Int32Array(0) };

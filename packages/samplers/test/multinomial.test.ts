@@ -1,6 +1,6 @@
 import { createRng } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
-import { multinomial, multinomialFromLogits } from '../src/classicIndex.js';
+import { multinomial, multinomialFromLogits } from '../src/index.js';
 import { CHI2_999, chiSquare, expectDynamoError } from './classicHelpers.js';
 
 describe('multinomial', () => {

@@ -1,7 +1,7 @@
 import { createRng } from '@dynamojs/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, classicProcessors, greedy, sampling, softmax } from '../src/classicIndex.js';
+import { argmax, classicProcessors, greedy, sampling, softmax } from '../src/index.js';
 import { CHI2_999, chiSquare, expectDynamoError, makeView, randomLogits } from './classicHelpers.js';
 
 const optionsArb = fc.record(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CountTable } from '../src/countTable.js';
+import { CountTable } from '../src/tables/countTable.js';
 
 describe('CountTable (the builder counting table)', () => {
   it('counts like a Map, across growth and pruning, for keys up to 2^53', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DynamoErrorCode, isDynamoError } from '@dynamojs/core';
 import { encode } from 'gpt-3-encoder';
 import { describe, expect, it } from 'vitest';
-import { buildCoOccurrenceTablesSync, loadCoOccurrenceTables } from '../src/dynamoIndex.js';
+import { buildCoOccurrenceTablesSync, loadCoOccurrenceTables } from '../src/index.js';
 import { buildTablesFromFiles, loadCoOccurrenceTablesFile } from '../src/node.js';
 
 /** gpt-3-encoder as a TextTokenizer (only what the builder uses). */

@@ -1,7 +1,7 @@
 import { createRng } from '@dynamojs/core';
 import { NoRepeatNGramLogitsProcessor, Tensor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { noRepeatNgram } from '../src/classicIndex.js';
+import { noRepeatNgram } from '../src/index.js';
 import { expectDynamoError, keptSet, randomLogits } from './classicHelpers.js';
 
 describe('noRepeatNgram', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { otsuThreshold } from '../src/dynamoIndex.js';
+import { otsuThreshold } from '../src/index.js';
 
 /** Exact Otsu over all split points of the sorted values (reference, no histogram). */
 function bestSplitVariance(values: number[]): number {

@@ -19,7 +19,7 @@ import {
   topK,
   topP,
   typicalP,
-} from '../src/classicIndex.js';
+} from '../src/index.js';
 import { expectDynamoError, keptSet, randomLogits } from './classicHelpers.js';
 
 describe('pipeline', () => {

@@ -1,7 +1,7 @@
 import { createRng } from '@dynamojs/core';
 import { RepetitionPenaltyLogitsProcessor, Tensor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { repetitionPenalty, softmax } from '../src/classicIndex.js';
+import { repetitionPenalty, softmax } from '../src/index.js';
 import { expectDynamoError, maxAbsDiff, randomLogits } from './classicHelpers.js';
 
 function randomHistory(rng: { next(): number }, length: number, vocab: number): Int32Array {

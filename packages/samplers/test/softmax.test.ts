@@ -2,7 +2,7 @@ import { createRng } from '@dynamojs/core';
 import { log_softmax as hfLogSoftmax, softmax as hfSoftmax } from '@huggingface/transformers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entropy, logSoftmax, logSumExp, softmax } from '../src/classicIndex.js';
+import { entropy, logSoftmax, logSumExp, softmax } from '../src/index.js';
 import { expectDynamoError, maxAbsDiff, randomLogits, refSoftmax } from './classicHelpers.js';
 
 describe('softmax', () => {

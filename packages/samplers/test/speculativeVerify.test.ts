@@ -3,13 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   multinomial,
   pipeline,
-  SpeculativeVerifier,
   softmax,
   speculativeVerify,
   temperature,
   topK,
   type VerifyResult,
-} from '../src/classicIndex.js';
+} from '../src/index.js';
 import { CHI2_999, chiSquare, expectDynamoError, randomLogits, toyModel } from './classicHelpers.js';
 
 const N = 200_000;
@@ -34,12 +33,11 @@ describe('speculativeVerify', () => {
     const rng = createRng(20);
     const counts = new Array(vocab).fill(0);
     let accepted = 0;
-    const verifier = new SpeculativeVerifier();
     const tokens = new Int32Array(1);
     const draft: Draft = { tokens, distribution: () => q };
     for (let t = 0; t < N; t++) {
       tokens[0] = multinomial(q, rng);
-      const r = verifier.verify(draft, (i) => (i === 0 ? base : other), rng);
+      const r = speculativeVerify(draft, (i) => (i === 0 ? base : other), { rng });
       const first = r.accepted >= 1 ? (tokens[0] as number) : r.next;
       counts[first]++;
       accepted += r.accepted;
@@ -65,14 +63,13 @@ describe('speculativeVerify', () => {
       distribution: (i) => qs[i] as Float32Array,
       probability: (i) => (qs[i] as Float32Array)[tokens[i] as number] as number,
     };
-    const verifier = new SpeculativeVerifier();
     const out: VerifyResult = { accepted: 0, next: 0 };
     for (let t = 0; t < N; t++) {
       (qs[0] as Float32Array).set(qModel([]));
       tokens[0] = multinomial(qs[0] as Float32Array, rng);
       (qs[1] as Float32Array).set(qModel([tokens[0] as number]));
       tokens[1] = multinomial(qs[1] as Float32Array, rng);
-      const r = verifier.verify(draft, (i) => baseModel(Array.from(tokens.subarray(0, i))), rng, undefined, out);
+      const r = speculativeVerify(draft, (i) => baseModel(Array.from(tokens.subarray(0, i))), { rng }, out);
       let t1: number;
       let t2: number;
       if (r.accepted === 0) {
@@ -121,11 +118,13 @@ describe('speculativeVerify', () => {
     const q = new Float32Array(vocab).fill(1 / vocab);
     const counts = new Array(vocab).fill(0);
     const tokens = new Int32Array(1);
-    const verifier = new SpeculativeVerifier({ processors });
     const other = new Float32Array(vocab);
     for (let t = 0; t < N; t++) {
       tokens[0] = multinomial(q, rng);
-      const r = verifier.verify({ tokens, distribution: () => q }, (i) => (i === 0 ? base : other), rng);
+      const r = speculativeVerify({ tokens, distribution: () => q }, (i) => (i === 0 ? base : other), {
+        rng,
+        processors,
+      });
       counts[r.accepted >= 1 ? (tokens[0] as number) : r.next]++;
     }
     const { chi, df } = chiSquare(counts, p, N);

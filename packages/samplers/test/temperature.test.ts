@@ -1,7 +1,7 @@
 import { createRng, type ProcessorContext } from '@dynamojs/core';
 import { TemperatureLogitsWarper, Tensor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { softmax, temperature } from '../src/classicIndex.js';
+import { softmax, temperature } from '../src/index.js';
 import { expectDynamoError, randomLogits } from './classicHelpers.js';
 
 const ctx: ProcessorContext = { head: 0, history: new Int32Array(0) };

@@ -1,7 +1,7 @@
 import { createRng, type ProcessorContext } from '@dynamojs/core';
 import { softmax as hfSoftmax, Tensor, topk } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { softmax, topK, topKIndices } from '../src/classicIndex.js';
+import { softmax, topK, topKIndices } from '../src/index.js';
 import { expectDynamoError, keptSet, randomLogits, refOrder } from './classicHelpers.js';
 
 const ctx: ProcessorContext = { head: 0, history: new Int32Array(0) };

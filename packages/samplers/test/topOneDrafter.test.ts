@@ -1,6 +1,6 @@
 import { createRng, type Drafter, type LogitsProcessor } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
-import { argmax, noRepeatNgram, perHead, repetitionPenalty, topOneDrafter } from '../src/classicIndex.js';
+import { argmax, noRepeatNgram, perHead, repetitionPenalty, topOneDrafter } from '../src/index.js';
 import { expectDynamoError, makeView, randomLogits } from './classicHelpers.js';
 
 describe('topOneDrafter', () => {

@@ -2,7 +2,7 @@ import { createRng, type ProcessorContext } from '@dynamojs/core';
 import { Tensor, TopPLogitsWarper } from '@huggingface/transformers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { softmax, topP } from '../src/classicIndex.js';
+import { softmax, topP } from '../src/index.js';
 import { expectDynamoError, keptSet, maxAbsDiff, randomLogits, refOrder, refSoftmax } from './classicHelpers.js';
 
 const ctx: ProcessorContext = { head: 0, history: new Int32Array(0) };

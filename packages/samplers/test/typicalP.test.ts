@@ -1,7 +1,7 @@
 import { createRng, type ProcessorContext } from '@dynamojs/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { softmax, typicalP } from '../src/classicIndex.js';
+import { softmax, typicalP } from '../src/index.js';
 import { expectDynamoError, keptSet, maxAbsDiff, randomLogits, refSoftmax } from './classicHelpers.js';
 
 const ctx: ProcessorContext = { head: 0, history: new Int32Array(0) };

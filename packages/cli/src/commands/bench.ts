@@ -1,8 +1,15 @@
-import { type Drafter, DynamoError, DynamoErrorCode, type MultiTokenModel, type Sampler } from '@dynamojs/core';
+import {
+  type Drafter,
+  DynamoError,
+  DynamoErrorCode,
+  type LogitsProcessor,
+  type MultiTokenModel,
+  type Sampler,
+} from '@dynamojs/core';
 import { type GenerateResult, generate } from '@dynamojs/generate';
 import { int, list, num, numList, oneOf, parse, str } from '../args.js';
 import { DEFAULT_PROMPTS } from '../prompts.js';
-import { defaultSettings, makeDrafter, makeSampler, type SamplerSettings } from '../samplerFactory.js';
+import { defaultSettings, makeDrafter, makeProcessors, makeSampler, type SamplerSettings } from '../samplerFactory.js';
 import { type CliContext, DEVICES, fmt, MODEL_FLAGS, SAMPLER_FLAGS } from './shared.js';
 import { type TransformersRunner, transformersRunner } from './transformers.js';
 
@@ -73,6 +80,8 @@ interface Config {
   readonly drafter?: () => Drafter | undefined;
   readonly verification?: 'match' | 'speculative';
   readonly model?: MultiTokenModel;
+  /** Logits processors of every head (the repetition penalty), shared by the configurations it is compared with. */
+  readonly processors: LogitsProcessor[];
 }
 
 interface Totals {
@@ -235,6 +244,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         greedy: false,
         seeded: true,
         sampler: () => makeSampler('ar', settings, undefined),
+        processors: makeProcessors(settings),
         model: base,
       });
     }
@@ -248,6 +258,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
           greedy: false,
           seeded: true,
           sampler: () => makeSampler('dynamo', s, bundle.tables),
+          processors: makeProcessors(s),
           model: multi,
         });
       }
@@ -260,6 +271,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         greedy: true,
         seeded: false,
         sampler: () => makeSampler('ar', greedySettings, undefined),
+        processors: makeProcessors(greedySettings),
         model: base,
       });
     }
@@ -272,6 +284,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         greedy: true,
         seeded: false,
         sampler: () => makeSampler('verified', greedySettings, undefined),
+        processors: makeProcessors(greedySettings),
         model: multi,
       });
     }
@@ -285,6 +298,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         seeded: false,
         sampler: () => makeSampler('verified', greedySettings, undefined),
         drafter: () => makeDrafter('dynamo', greedySettings, bundle.tables),
+        processors: makeProcessors(greedySettings),
         model: multi,
       });
     }
@@ -299,6 +313,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         greedy: false,
         seeded: true,
         sampler: () => makeSampler('verified', settings, undefined),
+        processors: makeProcessors(settings),
         model: multi,
       });
       configs.push({
@@ -310,6 +325,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         verification: 'speculative',
         sampler: () => makeSampler('verified', settings, undefined),
         drafter: () => makeDrafter(bundle.tables === undefined ? 'top1' : 'dynamo-sample', settings, bundle.tables),
+        processors: makeProcessors(settings),
         model: multi,
       });
     }
@@ -322,6 +338,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         sameAs: 'ar-greedy',
         greedy: true,
         seeded: false,
+        processors: [],
       });
     }
     const encoded = prompts.map((p) => bundle.tokenizer.encode(p));
@@ -360,6 +377,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         inputIds: ids,
         mode: c.mode,
         sampler: c.sampler!(),
+        processors: c.processors,
         ...(c.drafter && { drafter: c.drafter() }),
         ...(c.mode === 'verified' && { headRows }),
         ...(c.verification && { verification: c.verification }),

@@ -1,7 +1,7 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import { type GenerationMode, MODES, stream } from '@dynamojs/generate';
 import { int, num, oneOf, parse, str } from '../args.js';
-import { defaultSettings, makeDrafter, makeSampler } from '../samplerFactory.js';
+import { defaultSettings, makeDrafter, makeProcessors, makeSampler } from '../samplerFactory.js';
 import { type CliContext, DEVICES, MODEL_FLAGS, SAMPLER_FLAGS, statsLine } from './shared.js';
 
 export const GENERATE_HELP = `Usage: dynamo generate "prompt" [options]
@@ -113,6 +113,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
       prompt,
       mode,
       sampler,
+      processors: makeProcessors(settings),
       ...(drafter && { drafter }),
       ...(headRows && mode === 'verified' && { headRows }),
       ...(verification && mode === 'verified' && { verification }),

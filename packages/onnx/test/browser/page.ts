@@ -46,12 +46,13 @@ export async function run(base: string, modelPath = '/model/', soak = true) {
   const cc = cpu.createCache();
   let worst = 0;
   let logitScale = 0;
-  const compare = async (chunk: number[], positions: 'last' | 'all') => {
-    const a = await gpu.forward(chunk, cg, { positions });
+  const compare = async (chunk: number[], positions: 'last' | 'all', parents?: number[]) => {
+    const tree = parents && { parents };
+    const a = await gpu.forward(chunk, cg, { positions, ...(tree && { tree }) });
     const rows = Array.from({ length: heads }, (_, h) =>
       Array.from({ length: a.positionCount }, (_, i) => a.logits(h, i).slice()),
     );
-    const b = await cpu.forward(chunk, cc, { positions });
+    const b = await cpu.forward(chunk, cc, { positions, ...(tree && { tree }) });
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < b.positionCount; i++) {
         worst = Math.max(worst, maxAbsDiff(rows[h]?.[i] as Float32Array, b.logits(h, i)));
@@ -65,6 +66,21 @@ export async function run(base: string, modelPath = '/model/', soak = true) {
   cg.trim(20);
   cc.trim(20);
   await compare(ids.slice(20, 23), 'all');
+  // token trees (graphs with tree_attention_mask): a tree pass, then compact() to an accepted path
+  // (a Gather on the GPU) and a further chunk, WebGPU against WASM
+  let treePasses = 0;
+  let locationAfterCompact = 'none';
+  if (gpu.metadata.treeAttention) {
+    const parents = [-1, 0, 0, 1, 2, 2, -1, 6];
+    const P = cg.length;
+    await compare(ids.slice(23, 31), 'all', parents);
+    const keep = [...Array.from({ length: P }, (_, i) => i), P, P + 2, P + 5];
+    cg.compact(keep);
+    cc.compact(keep);
+    await compare(ids.slice(31, 33), 'all');
+    locationAfterCompact = cg.location;
+    treePasses++;
+  }
   // soak: 300 steps with chunks and trims; live GPU buffers must stay flat (replaced tensors are
   // released to ORT's buffer pool, not leaked)
   const buffers: number[] = [];
@@ -78,6 +94,8 @@ export async function run(base: string, modelPath = '/model/', soak = true) {
     device: gpu.metadata.device,
     report: gpu.deviceReport.summary,
     location,
+    treePasses,
+    locationAfterCompact,
     worst,
     logitScale,
     lengthAfterSoak: cg.length,

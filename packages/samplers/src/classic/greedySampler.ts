@@ -1,9 +1,9 @@
-import type { LogitsProcessor, Sampler, StepView } from '@dynamojs/core';
+import type { DistributionSampler, LogitsProcessor, StepView } from '@dynamojs/core';
+import { ensureFloat32 } from '../util/scratch.js';
 import { argmax } from './argmax.js';
 import { checkLogits } from './checkLogits.js';
 import { classicProcessors } from './classicProcessors.js';
 import { MutableProcessorContext, type ProcessorPipeline } from './processorPipeline.js';
-import { ensureFloat32 } from './scratch.js';
 
 export interface GreedyOptions {
   /** > 0; default 1 (off). */
@@ -19,8 +19,9 @@ export interface GreedyOptions {
 /**
  * Greedy decoding as a 1-token core `Sampler`: the argmax of head 0 after the (optional)
  * processors, ties to the lowest id. Every token masked → DYNAMO_SAMPLER. No allocation per step.
+ * Its `distribution` is the point mass on that token.
  */
-export class GreedySampler implements Sampler {
+export class GreedySampler implements DistributionSampler {
   readonly name = 'greedy';
   readonly heads = 1;
   /** The processors applied to head 0 before the argmax (reuse them to verify drafts losslessly). */
@@ -37,6 +38,13 @@ export class GreedySampler implements Sampler {
       processors: options.processors,
     });
     this.check = options.check ?? true;
+  }
+
+  /** The point mass on the token `sample` returns. */
+  distribution(view: StepView, out: Float32Array): void {
+    const t = (this.sample(view)[0] as number) | 0;
+    out.fill(0);
+    out[t] = 1;
   }
 
   sample(view: StepView): Int32Array {

@@ -1,12 +1,13 @@
-import { siftDown, siftUp } from './binaryHeap.js';
-import { checkLogits } from './checkLogits.js';
+import { checkLogits } from '../classic/checkLogits.js';
+import { siftDown, siftUp } from '../util/binaryHeap.js';
 
 /**
  * One head's top-k at a temperature: the first step of DynaMo (Algorithm 1: "apply temperature,
  * keep top-k, renormalise"). Buffers are allocated once per (k, vocabulary) and reused every step.
  *
  * - `ids[r]`, `probs[r]`: the kept tokens by rank (r = 0 most probable; ties → lower id first) and
- *   their probabilities (softmax of logit / T over the kept tokens, double precision, sum 1).
+ *   their probabilities (softmax of logit / T' over the kept tokens, double precision, sum 1; T' is
+ *   the selection's `probTemperature`, by default its temperature T).
  * - `byId[i]`: the kept tokens in ascending id order (the canonical enumeration order of cells),
  *   `rankById[i]` their ranks.
  * - `rank[token]`: rank + 1 of a vocabulary token, 0 when not kept (a vocab-sized Uint16 membership
@@ -17,7 +18,7 @@ export class HeadTopK {
   count = 0;
   readonly ids: Int32Array;
   readonly probs: Float64Array;
-  /** The temperature-scaled logits of the kept tokens, by rank (float32-rounded, as a Float32Array row would hold them). */
+  /** The logits of the kept tokens divided by the temperature T, by rank (float32-rounded, as a Float32Array row would hold them). */
   readonly scaled: Float64Array;
   readonly byId: Int32Array;
   readonly rankById: Int32Array;
@@ -77,9 +78,19 @@ function consider(logits: Float32Array, from: number, to: number, heap: Int32Arr
  * NaN or +Infinity → DYNAMO_INVALID_LOGITS (via checkLogits, naming head and index); -Infinity
  * entries are masked tokens and never kept. Keeps fewer than k when fewer are unmasked; every
  * entry masked → `out.count = 0` (the caller decides: an error for head 0).
+ * `scaled` holds logit / `temperature` (what one-token sampling draws from, {@link sampleSelected});
+ * `probs` the softmax at `probTemperature` (default `temperature`; the DynaMo joint may be built
+ * at another temperature than one-token steps). The kept set does not depend on either.
  * O(V + k log k), no allocation.
  */
-export function selectHeadTopK(logits: Float32Array, k: number, temperature: number, out: HeadTopK, head = 0): void {
+export function selectHeadTopK(
+  logits: Float32Array,
+  k: number,
+  temperature: number,
+  out: HeadTopK,
+  head = 0,
+  probTemperature = temperature,
+): void {
   const V = logits.length;
   if (out.rank.length !== V) out.rank = new Uint16Array(V);
   const rank = out.rank;
@@ -129,12 +140,22 @@ export function selectHeadTopK(logits: Float32Array, k: number, temperature: num
   const probs = out.probs;
   // Temperature division exactly as a Float32Array row (TemperatureProcessor) would hold it.
   for (let r = 0; r < size; r++) scaled[r] = Math.fround((logits[heap[r] as number] as number) / temperature);
-  const max = scaled[0] as number;
   let sum = 0;
-  for (let r = 0; r < size; r++) {
-    const e = Math.exp((scaled[r] as number) - max);
-    probs[r] = e;
-    sum += e;
+  if (probTemperature === temperature) {
+    const max = scaled[0] as number;
+    for (let r = 0; r < size; r++) {
+      const e = Math.exp((scaled[r] as number) - max);
+      probs[r] = e;
+      sum += e;
+    }
+  } else {
+    const top = logits[heap[0] as number] as number;
+    const inv = 1 / probTemperature;
+    for (let r = 0; r < size; r++) {
+      const e = Math.exp(((logits[heap[r] as number] as number) - top) * inv);
+      probs[r] = e;
+      sum += e;
+    }
   }
   const inv = 1 / sum;
   for (let r = 0; r < size; r++) {

@@ -1,7 +1,7 @@
 import { DynamoError, DynamoErrorCode, type ForwardResult, type LogitsProcessor } from '@dynamojs/core';
-import { checkLogits } from './checkLogits.js';
-import { MutableProcessorContext } from './processorPipeline.js';
-import { EMPTY_TOKENS, ensureFloat32 } from './scratch.js';
+import { checkLogits } from '../classic/checkLogits.js';
+import { MutableProcessorContext } from '../classic/processorPipeline.js';
+import { EMPTY_TOKENS, ensureFloat32 } from '../util/scratch.js';
 
 /**
  * The base head's logits rows for a verification chunk: either a core `ForwardResult` (row i is

@@ -1,4 +1,4 @@
-import type { CoOccurrenceTables } from './coOccurrenceTables.js';
+import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import type { HeadTopK } from './headTopK.js';
 import { compactCells, type JointCells } from './jointCells.js';
 

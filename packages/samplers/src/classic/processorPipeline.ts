@@ -1,5 +1,5 @@
 import type { LogitsProcessor, ProcessorContext } from '@dynamojs/core';
-import { EMPTY_TOKENS, ensureFloat32 } from './scratch.js';
+import { EMPTY_TOKENS, ensureFloat32 } from '../util/scratch.js';
 
 /**
  * Several processors run in order as one. A pipeline is itself a `LogitsProcessor`, so pipelines

@@ -1,10 +1,10 @@
 import { checkInteger, type Draft, type Drafter, type LogitsProcessor, type StepView } from '@dynamojs/core';
-import { argmax } from './argmax.js';
-import { checkLogits } from './checkLogits.js';
-import { checkProcessor } from './classicProcessors.js';
-import { MutableProcessorContext } from './processorPipeline.js';
-import { ensureFloat32 } from './scratch.js';
-import { maxOf } from './softmax.js';
+import { argmax } from '../classic/argmax.js';
+import { checkLogits } from '../classic/checkLogits.js';
+import { checkProcessor } from '../classic/classicProcessors.js';
+import { MutableProcessorContext } from '../classic/processorPipeline.js';
+import { maxOf } from '../classic/softmax.js';
+import { ensureFloat32 } from '../util/scratch.js';
 
 export interface TopOneDrafterOptions {
   /**

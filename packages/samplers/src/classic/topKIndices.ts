@@ -4,7 +4,7 @@
  * O(n log k) with a binary heap kept in the caller's `out` buffer. No allocation.
  */
 
-import { siftDown, siftUp } from './binaryHeap.js';
+import { siftDown, siftUp } from '../util/binaryHeap.js';
 
 /**
  * Fills `out[0..count)` with the indices of the `k` best entries of `values` (entries equal to

@@ -8,9 +8,9 @@ import {
   DynamoErrorCode,
   type StepView,
 } from '@dynamojs/core';
-import { CoOccurrenceWeights } from './coOccurrenceMask.js';
-import type { CoOccurrenceTables } from './coOccurrenceTables.js';
-import { HeadTopK, selectHeadTopK } from './headTopK.js';
+import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
+import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
+import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 
 export interface DynamoDrafterOptions {
   /** Co-occurrence tables (required: the drafter's point is the mask). */

@@ -1,6 +1,6 @@
 import { checkInteger, checkNumber, type LogitsProcessor, type ProcessorContext } from '@dynamojs/core';
+import { ensureFloat32, ensureFloat64 } from '../util/scratch.js';
 import { MassPrefix, maskAfterKeyCut } from './massPrefix.js';
-import { ensureFloat32, ensureFloat64 } from './scratch.js';
 import { maxOf, softmax } from './softmax.js';
 
 export interface TopPOptions {

@@ -1,5 +1,5 @@
 import { checkInteger, checkNumber, type LogitsProcessor, type ProcessorContext } from '@dynamojs/core';
-import { ensureInt32 } from './scratch.js';
+import { ensureInt32 } from '../util/scratch.js';
 import { maxOf } from './softmax.js';
 import { maskBelowEntry } from './topK.js';
 import { topKIndices } from './topKIndices.js';

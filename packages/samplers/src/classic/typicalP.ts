@@ -1,6 +1,6 @@
 import { checkInteger, checkNumber, type LogitsProcessor, type ProcessorContext } from '@dynamojs/core';
+import { ensureFloat32, ensureFloat64 } from '../util/scratch.js';
 import { MassPrefix, maskAboveKey } from './massPrefix.js';
-import { ensureFloat32, ensureFloat64 } from './scratch.js';
 import { logSumExp } from './softmax.js';
 
 export interface TypicalPOptions {
