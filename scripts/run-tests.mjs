@@ -2,7 +2,7 @@
 // Runs every vitest test once and ends with the line CI reads: "N passed, N failed[, N skipped]".
 // Extra arguments go to vitest (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +32,10 @@ try {
   failed = Math.max(failed, 1);
 }
 if (run.status !== 0 && failed === 0) failed = 1;
+// .ci/run adds up several runs (other Node versions, the consumer test): one JSON line per run.
+const { DYNAMOJS_TEST_SUMMARY: summaryFile, DYNAMOJS_TEST_STAGE: stage = `vitest (node ${process.versions.node})` } =
+  process.env;
+if (summaryFile) appendFileSync(summaryFile, `${JSON.stringify({ stage, passed, failed, skipped })}\n`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || run.status !== 0 ? 1 : 0);
 

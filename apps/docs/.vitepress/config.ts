@@ -63,6 +63,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'The DynaMo sampler', link: '/dynamo-sampler' },
   { text: 'Verified vs DynaMo', link: '/verified-vs-dynamo' },
   { text: 'Generation & the CLI', link: '/generation' },
+  { text: 'Use with the AI SDK', link: '/ai-sdk' },
   { text: 'Devices & fallbacks', link: '/devices' },
   { text: 'Co-occurrence tables', link: '/cooccurrence-tables' },
 ];

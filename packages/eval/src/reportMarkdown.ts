@@ -221,7 +221,7 @@ export function reportMarkdown(
     '',
     '- oracle NLL: mean negative log-likelihood per generated token under the base model (head 0, teacher-forced); lower = more likely under the base model. Not a human judgement: a degenerate loop can score well, hence repetition (share of repeated 3-grams) and distinct-1/2 next to it.',
     `- win rate: the ${summary.judge ?? 'no'} judge's wins / losses against ar's continuation of the same prompt and seed (paper convention: 1.0 = parity).`,
-    '- Definitions and how to plug in an LLM judge: docs/eval.md.',
+    '- Definitions and how to plug in an LLM judge: https://github.com/dynamojs/dynamojs/blob/main/docs/eval.md.',
     '',
   );
   return out.join('\n');

@@ -110,7 +110,7 @@ export function inspectGraph(
         name,
         'no such input',
         'present',
-        `unexpected graph input "${name}" (not in docs/model-format.md${
+        `unexpected graph input "${name}" (not an input of the DynaMo.js model format, https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md${
           name === 'use_cache_branch' ? '; merged decoders are not supported, export without --merged' : ''
         }).`,
       );

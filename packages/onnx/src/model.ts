@@ -248,7 +248,7 @@ export class OnnxModel implements MultiTokenModel {
         `${this.file} has no tree inputs (no "tree_attention_mask"), so this model runs chains only, and the ` +
           `tree asked for branches at node ${node} (parents[${node}] = ${String(tree.parents[node])}). Chains ` +
           '(no tree, or parents[i] = i - 1) still work; token trees need a graph with tree attention ' +
-          '(metadata.treeAttention, docs/model-format.md).',
+          '(metadata.treeAttention, https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md).',
         { details: { option: 'tree', file: this.file, index: node, expected: 'a chain', actual: tree.parents[node] } },
       );
     }

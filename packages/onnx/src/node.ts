@@ -52,9 +52,12 @@ function ortBinFolder(): string | undefined {
   }
 }
 
+const DEVICES_DOC = 'https://github.com/dynamojs/dynamojs/blob/main/docs/devices.md';
+
 const CUDA_HINT =
   'reinstall onnxruntime-node with its CUDA 12 libraries: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node ' +
-  "(this repo's .npmrc sets onnxruntime-node-install=skip); see docs/devices.md";
+  '(its install script downloads them; onnxruntime-node-install=skip in an .npmrc, or --ignore-scripts, skips that); ' +
+  `see ${DEVICES_DOC}`;
 
 const LIB_DIRS = [
   '/usr/lib/x86_64-linux-gnu',
@@ -96,7 +99,7 @@ export function nodeDeviceProbe(ort: OrtRuntime = ortNode as unknown as OrtRunti
     if (device === 'webgpu' && process.platform === 'linux') {
       const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
       if (![...extra, ...LIB_DIRS].some((d) => existsSync(join(d, 'libvulkan.so.1')))) {
-        return 'the Vulkan loader (libvulkan.so.1) is not installed (Debian/Ubuntu: apt install libvulkan1); see docs/devices.md';
+        return `the Vulkan loader (libvulkan.so.1) is not installed (Debian/Ubuntu: apt install libvulkan1); see ${DEVICES_DOC}`;
       }
     }
     return true;

@@ -22,16 +22,18 @@ const DEFAULT_EPS = '0,0.05,...,1';
 
 export const EVAL_HELP = `Usage: dynamo eval --out DIR [options]
 
-Measures DynaMo's quality and speed-up against autoregressive sampling (docs/eval.md) and writes
-a report to DIR: report.md, report.json, samples.json (every continuation, resumable),
-quality-speedup.svg / .png and emission-shares.svg / .png.
+Measures DynaMo's quality and speed-up against autoregressive sampling and writes a report to
+DIR: report.md, report.json, samples.json (every continuation, resumable), quality-speedup.svg /
+.png and emission-shares.svg / .png. What it measures and how to read it:
+https://github.com/dynamojs/dynamojs/blob/main/docs/eval.md
 
 For every prompt × seed it generates with: ar (base-only graph, top-k sampling), dynamo at each
 eps_b (same temperature, top-k and repetition penalty), the paper-literal ablation rows at
 eps_b = 0.5 (the paper's Table 9) and verified (lossless); each continuation is scored by the base
 model (oracle NLL and per-token surprisal), repetition and distinct-1/2, and judged by the
-same-quality criterion (docs/eval.md); speed-ups are tokens/s ratios to ar measured in the same run. With --text it also
-measures PPL_1..n, PPL_1:n (independent and co-occurrence-masked joint) and PPL_d.
+same-quality criterion (see the link above); speed-ups are tokens/s ratios to ar measured in the
+same run. With --text it also measures PPL_1..n, PPL_1:n (independent and co-occurrence-masked
+joint) and PPL_d.
 
 A run resumes from DIR/samples.json when it exists (same model and settings): continuations
 already there are not generated again. --fresh starts over.
@@ -59,7 +61,7 @@ Options:
   --preset calibrated|paper    DynaMo preset of the eps_b sweep (default calibrated; the
                            ablation rows always use paper)
   --alpha A, --blur N      DynaMo weighting strength (default: the preset's) and blur (3)
-  --renormalize full|mass|none   DynaMo's joint after masking (default full; see docs/dynamo-sampler.md)
+  --renormalize full|mass|none   DynaMo's joint after masking (default full; see the DynaMo sampler's docs)
   --device auto|cpu|cuda|webgpu, --threads N
   -h, --help               this help
 `;

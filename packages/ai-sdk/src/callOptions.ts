@@ -1,0 +1,135 @@
+import { InvalidArgumentError } from '@ai-sdk/provider';
+import type { GenerateOptions, GenerationMode } from '@dynamojs/generate';
+import type { SamplingRequest } from './modeSampler.js';
+import { promptText } from './prompt.js';
+import { checkGenerationSettings, type DynamojsGenerationSettings } from './settings.js';
+import type { CallOptions, CallWarning } from './specTypes.js';
+
+/**
+ * A call, translated and checked before any model is loaded: everything but the model, tokenizer
+ * and sampler (whose defaults come from the model's manifest).
+ */
+export interface PreparedCall {
+  readonly mode: GenerationMode;
+  /** Asked for by the call and the settings; resolved against the model's defaults later. */
+  readonly sampling: SamplingRequest;
+  /** The options for generate() / stream() without model, tokenizer, sampler and drafter. */
+  readonly options: Omit<GenerateOptions, 'model' | 'tokenizer' | 'sampler' | 'drafter'>;
+  readonly warnings: CallWarning[];
+  /** What the model is asked, for `request.body` (debugging: the prompt text the model sees). */
+  readonly request: Record<string, unknown>;
+}
+
+/** The key of this provider's `providerOptions`. */
+export const PROVIDER_OPTIONS_KEY = 'dynamojs';
+
+const DYNAMO_ONLY = ['preset', 'epsilon', 'alpha', 'blur'] as const;
+
+function unsupported(warnings: CallWarning[], feature: string, details: string): void {
+  warnings.push({ type: 'unsupported', feature, details });
+}
+
+/**
+ * Maps the AI SDK's call options onto DynaMo.js's generate options:
+ * `maxOutputTokens` → `maxNewTokens`, `temperature` / `topK` / `topP` → the sampler (temperature 0
+ * = greedy), `stopSequences` → `stop`, `seed` → `seed`, `abortSignal` → `signal`, and
+ * `providerOptions.dynamojs` → this call's generation settings. What DynaMo.js cannot do is
+ * reported, never dropped silently: tools, tool choice, JSON response formats, presence and
+ * frequency penalties and reasoning efforts become `unsupported` warnings; file parts and tool
+ * messages throw UnsupportedFunctionalityError (see promptText).
+ *
+ * `headers` are ignored: they are for HTTP providers, and `ai` always sends its user agent.
+ */
+export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSettings): PreparedCall {
+  const warnings: CallWarning[] = [];
+  const perCall = checkGenerationSettings(
+    `providerOptions.${PROVIDER_OPTIONS_KEY}`,
+    call.providerOptions?.[PROVIDER_OPTIONS_KEY],
+  );
+  const settings: DynamojsGenerationSettings = { ...defaults, ...perCall };
+  const mode = settings.mode ?? 'dynamo';
+
+  if (call.tools !== undefined && call.tools.length > 0) {
+    unsupported(
+      warnings,
+      'tools',
+      `DynaMo.js models do not call tools: ${call.tools.map((t) => t.name).join(', ')} were not offered to the model.`,
+    );
+  }
+  // `ai` always sends a tool choice ('auto' without tools): only one that demands a tool call is reported
+  if (call.toolChoice?.type === 'required' || call.toolChoice?.type === 'tool') {
+    unsupported(warnings, 'toolChoice', `DynaMo.js models do not call tools (toolChoice "${call.toolChoice.type}").`);
+  }
+  if (call.responseFormat?.type === 'json') {
+    unsupported(
+      warnings,
+      'responseFormat',
+      'JSON response formats are not supported: the model generates plain text and no schema is enforced.',
+    );
+  }
+  if (call.presencePenalty !== undefined) {
+    unsupported(warnings, 'presencePenalty', 'Use providerOptions.dynamojs.repetitionPenalty instead.');
+  }
+  if (call.frequencyPenalty !== undefined) {
+    unsupported(warnings, 'frequencyPenalty', 'Use providerOptions.dynamojs.repetitionPenalty instead.');
+  }
+  const reasoning = (call as { reasoning?: string }).reasoning;
+  if (reasoning !== undefined && reasoning !== 'provider-default' && reasoning !== 'none') {
+    unsupported(warnings, 'reasoning', 'DynaMo.js models do not reason before answering.');
+  }
+  if (mode !== 'dynamo') {
+    for (const key of DYNAMO_ONLY) {
+      if (perCall[key] !== undefined) {
+        unsupported(
+          warnings,
+          key,
+          `providerOptions.dynamojs.${key} only applies to mode 'dynamo' (this call: '${mode}').`,
+        );
+      }
+    }
+  }
+
+  const stop: string[] = [];
+  for (const [i, s] of (call.stopSequences ?? []).entries()) {
+    if (typeof s !== 'string' || s.length === 0) {
+      throw new InvalidArgumentError({
+        argument: `stopSequences[${i}]`,
+        message: `stopSequences[${i}] must be a non-empty string, got ${JSON.stringify(s)}.`,
+      });
+    }
+    stop.push(s);
+  }
+  const prompt = promptText(call.prompt, warnings);
+  for (const s of prompt.stop) if (!stop.includes(s)) stop.push(s);
+
+  const sampling: SamplingRequest = {
+    temperature: call.temperature,
+    topK: call.topK,
+    topP: call.topP,
+    repetitionPenalty: settings.repetitionPenalty,
+    preset: settings.preset,
+    epsilon: settings.epsilon,
+    alpha: settings.alpha,
+    blur: settings.blur,
+  };
+
+  const options = {
+    prompt: prompt.text,
+    mode,
+    ...(call.maxOutputTokens !== undefined && { maxNewTokens: call.maxOutputTokens }),
+    ...(stop.length > 0 && { stop }),
+    ...(call.seed !== undefined && { seed: call.seed }),
+    ...(call.abortSignal !== undefined && { signal: call.abortSignal }),
+    ...(settings.truncate !== undefined && { truncate: settings.truncate }),
+  };
+  const request = {
+    prompt: prompt.text,
+    promptFormat: prompt.format,
+    mode,
+    ...(call.maxOutputTokens !== undefined && { maxNewTokens: call.maxOutputTokens }),
+    ...(stop.length > 0 && { stop }),
+    ...(call.seed !== undefined && { seed: call.seed }),
+    ...(settings.truncate !== undefined && { truncate: settings.truncate }),
+  };
+  return { mode, sampling, options, warnings, request };
+}

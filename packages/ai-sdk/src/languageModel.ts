@@ -1,0 +1,252 @@
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+} from '@ai-sdk/provider';
+import type { MultiTokenModel, Sampler, TextTokenizer } from '@dynamojs/core';
+import { type GenerateEvent, type GenerateOptions, generate, stream } from '@dynamojs/generate';
+import type { CoOccurrenceTables } from '@dynamojs/samplers';
+import { PROVIDER_OPTIONS_KEY, type PreparedCall, prepareCall } from './callOptions.js';
+import type { LoadedModel } from './modelStore.js';
+import { drafterFor, processorsFor, resolveSampling, type SamplingSettings, samplerFor } from './modeSampler.js';
+import { abortError, finishReason, providerMetadata, toCallError, usage } from './results.js';
+import type { DynamojsGenerationSettings } from './settings.js';
+import type {
+  CallOptions,
+  CallWarning,
+  DynamojsGenerateResult,
+  DynamojsStreamPart,
+  DynamojsStreamResult,
+} from './specTypes.js';
+
+/** What a model object is bound to (made by the provider). */
+export interface ModelConfig {
+  /** `'dynamojs'`: the provider name, also the key of `providerOptions` and `providerMetadata`. */
+  readonly provider: string;
+  /** Loads the model on first use (shared between model objects of one provider). */
+  readonly load: () => Promise<LoadedModel>;
+  /** Provider and model settings, merged. */
+  readonly settings: DynamojsGenerationSettings;
+}
+
+/** A loaded model, as `languageModel.load()` gives it. */
+export interface DynamojsLoadedModel {
+  /** The folder or URL it was loaded from. */
+  readonly location: string;
+  /** The multi-head model (`@dynamojs/onnx`'s `OnnxModel` for folders): metadata, device report. */
+  readonly model: MultiTokenModel;
+  readonly tokenizer: TextTokenizer;
+  /** The co-occurrence tables DynaMo masks with, when the folder has ngrams.bin. */
+  readonly tables: CoOccurrenceTables | undefined;
+}
+
+interface Run {
+  readonly prepared: PreparedCall;
+  readonly sampling: SamplingSettings;
+  readonly options: GenerateOptions;
+  readonly sampler: Sampler;
+  readonly warnings: CallWarning[];
+  /** `request.body`: what the model is asked (prompt text, mode, sampling in force). */
+  readonly request: Record<string, unknown>;
+}
+
+/** The implementation both specification versions share. */
+abstract class DynamojsModelBase {
+  readonly provider: string;
+  readonly modelId: string;
+  /** No URL is read natively: the AI SDK downloads files itself (and file parts are unsupported). */
+  readonly supportedUrls: Record<string, RegExp[]> = {};
+  readonly #config: ModelConfig;
+
+  constructor(modelId: string, config: ModelConfig) {
+    this.modelId = modelId;
+    this.provider = config.provider;
+    this.#config = config;
+  }
+
+  /**
+   * Loads the model now (otherwise the first call does): download or read the files, start the
+   * runtime on the device. Resolves with the model, its tokenizer and tables.
+   */
+  async load(): Promise<DynamojsLoadedModel> {
+    const { location, model, tokenizer, tables } = await this.#config.load();
+    return { location, model, tokenizer, tables };
+  }
+
+  async #start(call: CallOptions): Promise<Run> {
+    const prepared = prepareCall(call, this.#config.settings);
+    if (call.abortSignal?.aborted) throw abortError(call.abortSignal);
+    const loaded = await this.#config.load();
+    const model = prepared.mode === 'ar' ? await loaded.baseModel() : loaded.model;
+    const sampling = resolveSampling(model.metadata.decoding ?? loaded.model.metadata.decoding, prepared.sampling);
+    const warnings = [...prepared.warnings];
+    if (prepared.mode !== 'ar' && model.metadata.heads === 1) {
+      warnings.push({
+        type: 'other',
+        message: `${loaded.location} is a one-head model: mode '${prepared.mode}' emits one token per pass, as 'ar' does.`,
+      });
+    } else if (prepared.mode === 'dynamo' && loaded.tables === undefined) {
+      warnings.push({
+        type: 'other',
+        message: `${loaded.location} has no ngrams.bin: DynaMo runs without co-occurrence masking (the paper's "no mask" variant).`,
+      });
+    }
+    let sampler: Sampler;
+    try {
+      sampler = samplerFor(prepared.mode, sampling, loaded.tables);
+    } catch (error) {
+      throw toCallError(error, call.abortSignal);
+    }
+    const drafter = drafterFor(prepared.mode);
+    const processors = processorsFor(sampling);
+    return {
+      prepared,
+      sampling,
+      request: { ...prepared.request, sampling },
+      options: {
+        ...prepared.options,
+        model,
+        tokenizer: loaded.tokenizer,
+        sampler,
+        ...(processors.length > 0 && { processors }),
+        ...(drafter && { drafter }),
+      },
+      sampler,
+      warnings,
+    };
+  }
+
+  #metadata(run: Run, result: Parameters<typeof providerMetadata>[0]) {
+    // the DynaMo sampler reports the options in force (its preset's eps_b when none was given)
+    const resolved = (run.sampler as { options?: { preset?: string; epsilon?: number } }).options;
+    const dynamo =
+      run.prepared.mode === 'dynamo'
+        ? { preset: resolved?.preset, epsilon: resolved?.epsilon ?? run.sampling.epsilon }
+        : {};
+    const heads = run.options.model.metadata.heads;
+    return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, ...dynamo }) };
+  }
+
+  protected async runGenerate(call: CallOptions): Promise<DynamojsGenerateResult> {
+    const run = await this.#start(call);
+    let result: Awaited<ReturnType<typeof generate>>;
+    try {
+      result = await generate(run.options);
+    } catch (error) {
+      throw toCallError(error, call.abortSignal);
+    }
+    if (result.aborted) throw abortError(call.abortSignal);
+    return {
+      content: result.text.length > 0 ? [{ type: 'text', text: result.text }] : [],
+      finishReason: finishReason(result.finishReason),
+      usage: usage(result),
+      providerMetadata: this.#metadata(run, result),
+      request: { body: run.request },
+      response: { modelId: this.modelId, timestamp: new Date() },
+      warnings: run.warnings,
+    };
+  }
+
+  protected async runStream(call: CallOptions): Promise<DynamojsStreamResult> {
+    const run = await this.#start(call);
+    const signal = call.abortSignal;
+    const raw = call.includeRawChunks === true;
+    const events = stream(run.options)[Symbol.asyncIterator]();
+    const textId = 'text-0';
+    let textStarted = false;
+    let ended = false;
+    const parts = new ReadableStream<DynamojsStreamPart>({
+      start: (controller) => {
+        controller.enqueue({ type: 'stream-start', warnings: run.warnings });
+        controller.enqueue({ type: 'response-metadata', modelId: this.modelId, timestamp: new Date() });
+      },
+      // One pull runs until it has enqueued something (a stream only pulls again when asked).
+      pull: async (controller) => {
+        for (;;) {
+          let next: IteratorResult<GenerateEvent>;
+          try {
+            next = await events.next();
+          } catch (error) {
+            ended = true;
+            controller.enqueue({ type: 'error', error: toCallError(error, signal) });
+            controller.close();
+            return;
+          }
+          if (next.done) {
+            ended = true;
+            controller.close();
+            return;
+          }
+          const event = next.value;
+          if (event.type === 'tokens') {
+            if (!raw) continue;
+            controller.enqueue({ type: 'raw', rawValue: event });
+          } else if (event.type === 'text') {
+            if (raw) controller.enqueue({ type: 'raw', rawValue: event });
+            if (!textStarted) {
+              controller.enqueue({ type: 'text-start', id: textId });
+              textStarted = true;
+            }
+            controller.enqueue({ type: 'text-delta', id: textId, delta: event.text });
+          } else {
+            const result = event.result;
+            if (textStarted) controller.enqueue({ type: 'text-end', id: textId });
+            if (result.aborted) {
+              ended = true;
+              controller.error(abortError(signal));
+              return;
+            }
+            controller.enqueue({
+              type: 'finish',
+              finishReason: finishReason(result.finishReason),
+              usage: usage(result),
+              providerMetadata: this.#metadata(run, result),
+            });
+          }
+          return;
+        }
+      },
+      cancel: async () => {
+        // the reader stopped early: end the generation and free its cache
+        if (!ended) await events.return?.(undefined);
+      },
+    });
+    return { stream: parts, request: { body: run.request } };
+  }
+}
+
+/**
+ * A DynaMo.js model as an AI SDK language model (specification V4, `ai` 7). Made by the provider:
+ * `dynamojs('model-tiny')`, `dynamojs('/path/to/model/')`.
+ */
+export class DynamojsLanguageModel extends DynamojsModelBase implements LanguageModelV4 {
+  readonly specificationVersion = 'v4' as const;
+
+  doGenerate(options: LanguageModelV4CallOptions): Promise<DynamojsGenerateResult> {
+    return this.runGenerate(options);
+  }
+
+  doStream(options: LanguageModelV4CallOptions): Promise<DynamojsStreamResult> {
+    return this.runStream(options);
+  }
+}
+
+/**
+ * The same model under the AI SDK's specification V3 (`ai` 6; `ai` 7 accepts it too):
+ * `createDynamojs({ specificationVersion: 'v3' })`. A text-only result has the same shape in both
+ * versions.
+ */
+export class DynamojsLanguageModelV3 extends DynamojsModelBase implements LanguageModelV3 {
+  readonly specificationVersion = 'v3' as const;
+
+  doGenerate(options: LanguageModelV3CallOptions): Promise<DynamojsGenerateResult> {
+    return this.runGenerate(options);
+  }
+
+  doStream(options: LanguageModelV3CallOptions): Promise<DynamojsStreamResult> {
+    return this.runStream(options);
+  }
+}
+
+export { PROVIDER_OPTIONS_KEY };

@@ -1,0 +1,117 @@
+/**
+ * The sampler, drafter and logits processors for a generation mode, from the call's settings — the
+ * one place that knows the samplers' defaults. It mirrors the `dynamo` command's wiring
+ * (packages/cli/src/samplerFactory.ts: `defaultSettings`, `makeSampler`, `makeProcessors`), through
+ * @dynamojs/samplers' public factories only: when their defaults or options change, update both.
+ */
+import type { DecodingDefaults, Drafter, LogitsProcessor, Sampler } from '@dynamojs/core';
+import type { GenerationMode } from '@dynamojs/generate';
+import * as samplers from '@dynamojs/samplers';
+
+/** The DynaMo sampler's presets (`@dynamojs/samplers`' `DYNAMO_PRESETS`). */
+export type DynamoPreset = samplers.DynamoPreset;
+
+/** What a call asks for; `undefined` = the model's default, else the fallback below. */
+export interface SamplingRequest {
+  readonly temperature?: number;
+  readonly topK?: number;
+  readonly topP?: number;
+  readonly repetitionPenalty?: number;
+  readonly preset?: DynamoPreset;
+  readonly epsilon?: number;
+  readonly alpha?: number;
+  readonly blur?: number;
+}
+
+/** The settings in force. */
+export interface SamplingSettings {
+  /** temperature 0: argmax (`ar`, `verified`), top-1 per head (`dynamo`). */
+  readonly greedy: boolean;
+  readonly temperature: number;
+  readonly topK: number;
+  /** 1 = off. */
+  readonly topP: number;
+  /** The CTRL repetition penalty on every head's logits, in every mode (1 = off). */
+  readonly repetitionPenalty: number;
+  readonly preset: DynamoPreset;
+  /** eps_b; undefined: the preset's. */
+  readonly epsilon: number | undefined;
+  readonly alpha: number;
+  readonly blur: number;
+}
+
+/** The fallbacks the CLI uses when neither the call nor the model's manifest says. */
+export const SAMPLING_FALLBACKS = {
+  temperature: 0.7,
+  topK: 50,
+  repetitionPenalty: 1.1,
+  preset: 'calibrated',
+  alpha: 1,
+  blur: 3,
+} as const satisfies Partial<SamplingSettings>;
+
+/** Call → model manifest (`decoding`) → fallback, as `dynamo generate` resolves them. */
+export function resolveSampling(decoding: DecodingDefaults | undefined, request: SamplingRequest): SamplingSettings {
+  const fromModel = decoding as Record<string, unknown> | undefined;
+  const pick = <K extends keyof typeof SAMPLING_FALLBACKS>(key: K): SamplingSettings[K] =>
+    (request[key] ?? fromModel?.[key] ?? SAMPLING_FALLBACKS[key]) as SamplingSettings[K];
+  const greedy = request.temperature === 0;
+  const preset = pick('preset');
+  return {
+    greedy,
+    // greedy keeps the model's temperature for DynaMo's top-1 joint (it does not change the argmax)
+    temperature: greedy
+      ? ((fromModel?.temperature as number | undefined) ?? SAMPLING_FALLBACKS.temperature)
+      : pick('temperature'),
+    topK: pick('topK'),
+    topP: request.topP ?? 1,
+    // Greedy is plain argmax unless a penalty is asked for explicitly (as the CLI's --greedy).
+    repetitionPenalty: greedy && request.repetitionPenalty === undefined ? 1 : pick('repetitionPenalty'),
+    preset,
+    // The model's recommended eps_b belongs to its recommended preset (none named: the paper's).
+    epsilon: request.epsilon ?? ((decoding?.preset ?? 'paper') === preset ? decoding?.epsilon : undefined),
+    alpha: pick('alpha'),
+    blur: pick('blur'),
+  };
+}
+
+/**
+ * `generate()`'s logits processors, on a copy of every head's logits in every mode: the repetition
+ * penalty, so `ar`, `dynamo` and `verified` sample from the same base distribution.
+ */
+export function processorsFor(s: SamplingSettings): LogitsProcessor[] {
+  return s.repetitionPenalty === 1 ? [] : [samplers.repetitionPenalty(s.repetitionPenalty)];
+}
+
+/**
+ * `dynamo` → the DynaMo sampler with the settings' preset (co-occurrence masking when `tables`
+ * are given, else the paper's "no mask" variant); greedy = top-1 per head, so each pass emits the
+ * heads' argmax tokens (backing off where the n-gram is unseen); top-p keeps each head's nucleus
+ * at temperature 1, before DynaMo's per-head top-k. `ar` / `verified` → top-k (and top-p) sampling
+ * at the same temperature, or argmax when greedy.
+ */
+export function samplerFor(
+  mode: GenerationMode,
+  s: SamplingSettings,
+  tables: samplers.CoOccurrenceTables | undefined,
+): Sampler {
+  if (mode === 'dynamo') {
+    return samplers.dynamo({
+      preset: s.preset,
+      ...(s.epsilon !== undefined && { epsilon: s.epsilon }),
+      alpha: s.alpha,
+      topK: s.greedy ? 1 : s.topK,
+      temperature: s.temperature,
+      blur: s.blur,
+      ...(!s.greedy && s.topP < 1 && { processors: [samplers.topP(s.topP)] }),
+      ...(tables === undefined ? { mask: false } : { tables }),
+    });
+  }
+  if (s.greedy) return samplers.greedy();
+  return samplers.sampling({ temperature: s.temperature, topK: s.topK, ...(s.topP < 1 && { topP: s.topP }) });
+}
+
+/** `verified` drafts with per-head top-1 (the CLI's default `--drafter top1`). */
+export function drafterFor(mode: GenerationMode): Drafter | undefined {
+  return mode === 'verified' ? samplers.topOneDrafter() : undefined;
+}

@@ -1,0 +1,126 @@
+import { DynamoError, DynamoErrorCode, type MultiTokenModel, parseManifest, type TextTokenizer } from '@dynamojs/core';
+import type { DeviceRequest, ModelSource } from '@dynamojs/onnx';
+import { type CoOccurrenceTables, loadCoOccurrenceTables } from '@dynamojs/samplers';
+import { loadTokenizer } from '@dynamojs/tokenizer';
+import type { Platform } from './platform.js';
+import type { DynamojsLoadOptions, DynamojsModelBundle } from './settings.js';
+
+/** A model ready to generate with: the multi-head graph, its tokenizer and tables, and the base graph on demand. */
+export interface LoadedModel {
+  /** The folder or URL it came from, or `'(your model)'` for a bundle you loaded. */
+  readonly location: string;
+  readonly model: MultiTokenModel;
+  readonly tokenizer: TextTokenizer;
+  /** Co-occurrence tables (ngrams.bin) for DynaMo's masking, when the folder has them. */
+  readonly tables: CoOccurrenceTables | undefined;
+  /** The model for `mode: 'ar'`: the base-only graph when there is one (loaded on first use), else `model`. */
+  baseModel(): Promise<MultiTokenModel>;
+  dispose(): Promise<void>;
+}
+
+/** How to load one folder. */
+export interface LoadRequest {
+  readonly location: string;
+  readonly device: DeviceRequest;
+  readonly loadOptions: DynamojsLoadOptions | undefined;
+}
+
+/** A bundle the caller loaded: used as it is, never disposed by the provider. */
+export function bundleModel(bundle: DynamojsModelBundle): LoadedModel {
+  const base = bundle.baseModel ?? bundle.model;
+  return {
+    location: '(your model)',
+    model: bundle.model,
+    tokenizer: bundle.tokenizer,
+    tables: bundle.tables,
+    baseModel: async () => base,
+    dispose: async () => {},
+  };
+}
+
+async function readTokenizer(source: ModelSource): Promise<TextTokenizer> {
+  for (const path of ['tokenizer.json', 'base/tokenizer.json']) {
+    const bytes = await source.read(path);
+    if (bytes) return loadTokenizer(bytes, { name: source.locate(path) });
+  }
+  throw new DynamoError(
+    DynamoErrorCode.MODEL_LOAD,
+    `No tokenizer.json in ${source.description} (looked for tokenizer.json and base/tokenizer.json).`,
+    { details: { file: source.locate('tokenizer.json') } },
+  );
+}
+
+async function hasBaseGraph(source: ModelSource): Promise<boolean> {
+  const bytes = await source.read('dynamo.json');
+  if (!bytes) return false;
+  const manifest = parseManifest(new TextDecoder().decode(bytes), source.locate('dynamo.json'));
+  return manifest.files.some((f) => f.role === 'base-model');
+}
+
+/**
+ * Loads a model folder: tokenizer.json (or base/tokenizer.json), the multi-head graph on the
+ * requested device, ngrams.bin when present; the base-only graph later, on the first `ar` call.
+ */
+export async function loadFolder(platform: Platform, request: LoadRequest): Promise<LoadedModel> {
+  const source = platform.source(request.location);
+  const tokenizer = await readTokenizer(source);
+  const common = { allowVocabPadding: true, ...request.loadOptions, device: request.device, tokenizer };
+  const model = await platform.loadModel(source, common);
+  let tables: CoOccurrenceTables | undefined;
+  let withBase: boolean;
+  try {
+    const bytes = await source.read('ngrams.bin');
+    if (bytes) tables = loadCoOccurrenceTables(bytes, { vocabSize: model.metadata.vocabSize });
+    withBase = model.metadata.heads > 1 && (await hasBaseGraph(source));
+  } catch (error) {
+    await model.dispose().catch(() => undefined);
+    throw error;
+  }
+  let base: Promise<MultiTokenModel> | undefined;
+  return {
+    location: source.description,
+    model,
+    tokenizer,
+    tables,
+    baseModel() {
+      if (!withBase) return Promise.resolve(model);
+      base ??= platform.loadModel(source, { ...common, baseOnly: true }).catch((error: unknown) => {
+        base = undefined; // a later call may try again
+        throw error;
+      });
+      return base;
+    },
+    async dispose() {
+      const loadedBase = base && (await base.catch(() => undefined));
+      await Promise.all([model.dispose(), loadedBase?.dispose()]);
+    },
+  };
+}
+
+/** Loaded models by folder and load settings, shared by every model object of one provider. */
+export class ModelStore {
+  private readonly loaded = new Map<string, Promise<LoadedModel>>();
+
+  constructor(private readonly platform: Platform) {}
+
+  /** The model for a request: loaded once, on first use; a failed load is retried next time. */
+  get(request: LoadRequest): Promise<LoadedModel> {
+    const key = JSON.stringify([request.location, request.device, request.loadOptions ?? null]);
+    let entry = this.loaded.get(key);
+    if (!entry) {
+      entry = loadFolder(this.platform, request);
+      this.loaded.set(key, entry);
+      entry.catch(() => {
+        if (this.loaded.get(key) === entry) this.loaded.delete(key);
+      });
+    }
+    return entry;
+  }
+
+  /** Releases every loaded model (their runtime sessions). Models load again on their next call. */
+  async dispose(): Promise<void> {
+    const entries = [...this.loaded.values()];
+    this.loaded.clear();
+    await Promise.all(entries.map((e) => e.then((m) => m.dispose()).catch(() => undefined)));
+  }
+}

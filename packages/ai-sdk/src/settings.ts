@@ -1,0 +1,189 @@
+import { InvalidArgumentError } from '@ai-sdk/provider';
+import type { MultiTokenModel, TextTokenizer } from '@dynamojs/core';
+import type { GenerationMode } from '@dynamojs/generate';
+import type { DeviceRequest, LoadOptions } from '@dynamojs/onnx';
+import type { CoOccurrenceTables } from '@dynamojs/samplers';
+
+/**
+ * How one generation runs. Set at three levels, the later winning: the provider
+ * (`createDynamojs(settings)`), the model (`dynamojs(id, settings)`) and the call
+ * (`providerOptions: { dynamojs: { … } }`).
+ */
+export interface DynamojsGenerationSettings {
+  /**
+   * `'dynamo'` (default): the DynaMo sampler emits 1–3 tokens per forward pass (lossy by design;
+   * `epsilon` trades speed for quality). `'ar'`: one token per pass on the base-only graph — the
+   * baseline. `'verified'`: lossless draft-and-verify, the exact tokens `'ar'` gives.
+   */
+  readonly mode?: GenerationMode;
+  /**
+   * The DynaMo sampler's preset (`'dynamo'` only): `'calibrated'` (default: the n-gram is drawn from
+   * the whole masked joint, extra heads at temperature 1, a context penalty) or `'paper'` (Algorithm 1
+   * read literally). Default: the model's, else `'calibrated'`.
+   */
+  readonly preset?: 'calibrated' | 'paper';
+  /**
+   * DynaMo's threshold ε_b in [0, 1] (`'dynamo'` only). Default: the model's recommendation when it
+   * is for this preset, else the preset's (0.1 `'calibrated'`, 0.5 `'paper'`).
+   */
+  readonly epsilon?: number;
+  /** On every head's logits, in every mode; > 0, 1 = off. Default: the model's, else 1.1 (1 at temperature 0). */
+  readonly repetitionPenalty?: number;
+  /** Strength of DynaMo's co-occurrence weighting, ≥ 0 (`'dynamo'` only). Default: the model's, else 1. */
+  readonly alpha?: number;
+  /** Blur kernel of DynaMo's adaptive threshold: 0, 1 or odd (`'dynamo'` only). Default: the model's, else 3. */
+  readonly blur?: number;
+  /**
+   * A prompt longer than the model's context: `'none'` (default) fails with DYNAMO_CONTEXT_OVERFLOW,
+   * `'left'` drops the oldest tokens.
+   */
+  readonly truncate?: 'none' | 'left';
+}
+
+/** Options of `@dynamojs/onnx`'s `loadModel`, passed through (the provider sets device and tokenizer). */
+export type DynamojsLoadOptions = Omit<LoadOptions, 'device' | 'tokenizer' | 'baseOnly' | 'signal'>;
+
+/** Settings of one model: how it is loaded, and its generation defaults. */
+export interface DynamojsModelSettings extends DynamojsGenerationSettings {
+  /**
+   * Where the model runs. Node: `'auto'` (default: cuda → webgpu → cpu), `'cpu'`, `'cuda'`,
+   * `'webgpu'`. Browsers: `'auto'` (webgpu → wasm), `'webgpu'`, `'wasm'`.
+   */
+  readonly device?: DeviceRequest;
+  /** More options for `@dynamojs/onnx`'s `loadModel` (e.g. `wasm`, `sessionOptions`, `variant`). */
+  readonly loadOptions?: DynamojsLoadOptions;
+}
+
+/** A model you loaded yourself (any `MultiTokenModel`), registered under an id with `models`. */
+export interface DynamojsModelBundle {
+  readonly model: MultiTokenModel;
+  readonly tokenizer: TextTokenizer;
+  /** Co-occurrence tables for the DynaMo sampler's masking (without them it runs unmasked). */
+  readonly tables?: CoOccurrenceTables;
+  /** A base-only (1-head) model for `mode: 'ar'` (default: `model`, with its extra heads skipped). */
+  readonly baseModel?: MultiTokenModel;
+}
+
+export interface DynamojsProviderSettings extends DynamojsModelSettings {
+  /**
+   * Extra model ids: a folder path or URL each (loaded on first use), or a model you loaded
+   * yourself. `'model-tiny'` is built in (the bundled reference model in Node); an entry here
+   * replaces it.
+   */
+  readonly models?: Readonly<Record<string, string | URL | DynamojsModelBundle>>;
+  /**
+   * The AI SDK language model specification the models implement: `'v4'` (default; `ai` 7) or
+   * `'v3'` (`ai` 6 — `ai` 7 accepts it too).
+   */
+  readonly specificationVersion?: 'v3' | 'v4';
+}
+
+const MODES: readonly GenerationMode[] = ['ar', 'dynamo', 'verified'];
+const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
+const GENERATION_KEYS = ['mode', 'preset', 'epsilon', 'repetitionPenalty', 'alpha', 'blur', 'truncate'] as const;
+const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions'] as const;
+const PROVIDER_KEYS = [...MODEL_KEYS, 'models', 'specificationVersion'] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(argument: string, message: string): never {
+  throw new InvalidArgumentError({ argument, message: `${argument}: ${message}` });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+function checkKeys(where: string, value: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      invalid(`${where}.${key}`, `unknown setting (known: ${known.join(', ')}).`);
+    }
+  }
+}
+
+function checkNumber(where: string, value: unknown, range: { min: number; max?: number; minExclusive?: boolean }) {
+  const { min, max, minExclusive } = range;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (minExclusive ? value <= min : value < min) ||
+    (max !== undefined && value > max)
+  ) {
+    const bounds =
+      max === undefined ? `${minExclusive ? '>' : '≥'} ${min}` : `in ${minExclusive ? '(' : '['}${min}, ${max}]`;
+    invalid(where, `must be a number ${bounds}, got ${describe(value)}.`);
+  }
+}
+
+function checkOneOf<T extends string>(where: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    invalid(where, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}.`);
+  }
+  return value as T;
+}
+
+/** Validates generation settings (`where` names them in errors). Throws InvalidArgumentError. */
+export function checkGenerationSettings(
+  where: string,
+  value: unknown,
+  known: readonly string[] = GENERATION_KEYS,
+): DynamojsGenerationSettings {
+  if (value === undefined) return {};
+  if (!isRecord(value)) invalid(where, `must be an object, got ${describe(value)}.`);
+  checkKeys(where, value, known);
+  if (value.mode !== undefined) checkOneOf(`${where}.mode`, value.mode, MODES);
+  if (value.preset !== undefined) checkOneOf(`${where}.preset`, value.preset, ['calibrated', 'paper']);
+  if (value.epsilon !== undefined) checkNumber(`${where}.epsilon`, value.epsilon, { min: 0, max: 1 });
+  if (value.repetitionPenalty !== undefined) {
+    checkNumber(`${where}.repetitionPenalty`, value.repetitionPenalty, { min: 0, minExclusive: true });
+  }
+  if (value.alpha !== undefined) checkNumber(`${where}.alpha`, value.alpha, { min: 0 });
+  if (value.blur !== undefined) {
+    const blur = value.blur;
+    if (typeof blur !== 'number' || !Number.isInteger(blur) || blur < 0 || (blur > 1 && blur % 2 === 0)) {
+      invalid(`${where}.blur`, `must be 0, 1 or an odd kernel size, got ${describe(blur)}.`);
+    }
+  }
+  if (value.truncate !== undefined) checkOneOf(`${where}.truncate`, value.truncate, ['none', 'left']);
+  return value as DynamojsGenerationSettings;
+}
+
+/** Validates a model's settings (the second argument of `dynamojs(id, settings)`). */
+export function checkModelSettings(where: string, value: unknown, known: readonly string[] = MODEL_KEYS) {
+  const settings = checkGenerationSettings(where, value, known) as DynamojsModelSettings;
+  if (settings.device !== undefined) checkOneOf(`${where}.device`, settings.device, DEVICES);
+  if (settings.loadOptions !== undefined && !isRecord(settings.loadOptions)) {
+    invalid(`${where}.loadOptions`, `must be an object, got ${describe(settings.loadOptions)}.`);
+  }
+  return settings;
+}
+
+/** Validates the provider's settings (`createDynamojs(settings)`). */
+export function checkProviderSettings(value: unknown): DynamojsProviderSettings {
+  const where = 'createDynamojs(settings)';
+  const settings = checkModelSettings(where, value, PROVIDER_KEYS) as DynamojsProviderSettings;
+  if (settings.specificationVersion !== undefined) {
+    checkOneOf(`${where}.specificationVersion`, settings.specificationVersion, ['v3', 'v4']);
+  }
+  if (settings.models !== undefined) {
+    if (!isRecord(settings.models)) invalid(`${where}.models`, `must be an object, got ${describe(settings.models)}.`);
+    for (const [id, entry] of Object.entries(settings.models)) {
+      const ok =
+        typeof entry === 'string' ||
+        entry instanceof URL ||
+        (isRecord(entry) && isRecord(entry.model) && isRecord(entry.tokenizer));
+      if (!ok || id === '') {
+        invalid(
+          `${where}.models[${JSON.stringify(id)}]`,
+          `must be a folder path, a URL or { model, tokenizer, tables?, baseModel? }, got ${describe(entry)}.`,
+        );
+      }
+    }
+  }
+  return settings;
+}

@@ -1,0 +1,165 @@
+// streamText in headless Chromium (Debian's /usr/bin/chromium through playwright-core; never a
+// downloaded browser) on model-tiny, on WASM (and WebGPU through SwiftShader with
+// DYNAMOJS_WEBGPU_TESTS=1), through the provider's browser entry bundled with `ai` by esbuild.
+// Skipped where Chromium is missing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const ORT_DIST = join(root, 'node_modules/onnxruntime-web/dist');
+const MODEL_TINY = join(root, 'packages/model-tiny/model');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+describe.skipIf(!existsSync(CHROMIUM))('streamText in headless Chromium', () => {
+  let server: Server;
+  let base = '';
+  let bundle = '';
+  const profile = mkdtempSync(join(tmpdir(), 'dynamojs-ai-sdk-chromium-'));
+
+  beforeAll(async () => {
+    const esbuild = await import('esbuild');
+    const out = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
+      bundle: true,
+      format: 'esm',
+      write: false,
+      platform: 'browser',
+      external: ['onnxruntime-web'],
+      logLevel: 'silent',
+      plugins: [
+        {
+          // the packages' sources, as vitest resolves them
+          name: 'dynamojs-sources',
+          setup(build) {
+            build.onResolve({ filter: /^@dynamojs\/[a-z0-9-]+(\/[a-z0-9-]+)?$/ }, (args) => {
+              const [, name, sub] = /^@dynamojs\/([a-z0-9-]+)(?:\/([a-z0-9-]+))?$/.exec(args.path) ?? [];
+              return { path: join(root, 'packages', name as string, 'src', `${sub ?? 'index'}.ts`) };
+            });
+          },
+        },
+      ],
+    });
+    bundle = out.outputFiles[0]?.text ?? '';
+    const html = `<!doctype html><script type="importmap">{"imports":{"onnxruntime-web":"/ort/ort.min.mjs"}}</script><body>ready</body>`;
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (body: string | Buffer, type: string) => {
+        res.writeHead(200, { 'content-type': type });
+        res.end(body);
+      };
+      if (url.pathname === '/') return send(html, 'text/html');
+      if (url.pathname === '/page.js') return send(bundle, 'text/javascript');
+      const [dir, prefix] = url.pathname.startsWith('/ort/') ? [ORT_DIST, '/ort/'] : [MODEL_TINY, '/model-tiny/'];
+      const rel = normalize(url.pathname.slice(prefix.length));
+      const file = join(dir, rel);
+      if (!url.pathname.startsWith(prefix) || rel.startsWith('..') || !existsSync(file)) {
+        res.writeHead(404);
+        return res.end();
+      }
+      send(readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  type PageResult = {
+    device: string;
+    deltas: string[];
+    text?: string;
+    finishReason: string;
+    usage: { inputTokens: number; outputTokens: number };
+    metadata: { mode: string; device: string; tokensPerPass: number; tokens: number; heads: number };
+    greedyText?: string;
+    greedyMetadata?: { mode: string; heads: number; forwardPasses: number };
+    builtinError: string;
+  };
+
+  async function runPage(device: 'wasm' | 'webgpu', full: boolean): Promise<{ result: PageResult; logs: string[] }> {
+    const { chromium } = await import('playwright-core');
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(profile, 'run-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--enable-unsafe-webgpu',
+      ],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const logs: string[] = [];
+      page.on('console', (m) => logs.push(m.text()));
+      page.on('pageerror', (e) => logs.push(String(e)));
+      await page.goto(`${base}/`);
+      // a string, so that vitest's transform leaves the page's dynamic import alone
+      const result = (await page
+        .evaluate(`import('${base}/page.js').then((m) => m.run('${device}', ${full}))`)
+        .catch((error: Error) => {
+          throw new Error(`${error.message}\n${logs.join('\n')}`);
+        })) as PageResult;
+      return { result, logs };
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('on wasm: streamText streams what generateText returns; ar runs the base-only graph', async () => {
+    const { result, logs } = await runPage('wasm', true);
+    expect(result.device, logs.join('\n')).toBe('wasm');
+    checkStream(result);
+    expect(result.deltas.join('')).toBe(result.text);
+    expect(result.greedyText?.length).toBeGreaterThan(0);
+    expect(result.greedyMetadata).toMatchObject({ mode: 'ar', heads: 1 });
+    expect(result.builtinError).toMatch(/serve the model\/ folder of @dynamojs\/model-tiny/);
+  }, 300_000);
+
+  // WebGPU (SwiftShader) is slow and heavy on a CPU-only machine: only with DYNAMOJS_WEBGPU_TESTS=1
+  // here; the consumer test (scripts/consumer-test.mjs) runs the AI SDK browser example on WebGPU in CI.
+  it.skipIf(process.env.DYNAMOJS_WEBGPU_TESTS !== '1')(
+    'on webgpu: streamText',
+    async () => {
+      const { result, logs } = await runPage('webgpu', false);
+      expect(result.device, logs.join('\n')).toBe('webgpu');
+      checkStream(result);
+    },
+    300_000,
+  );
+
+  function checkStream(result: PageResult): void {
+    expect(result.metadata.device).toBe(result.device);
+    expect(result.deltas.length).toBeGreaterThan(1);
+    expect(result.deltas.join('').length).toBeGreaterThan(0);
+    expect(result.metadata.mode).toBe('dynamo');
+    expect(result.metadata.heads).toBe(3);
+    expect(result.metadata.tokensPerPass).toBeGreaterThan(1);
+    expect(result.usage.outputTokens).toBe(result.metadata.tokens);
+    expect(['stop', 'length']).toContain(result.finishReason);
+    console.log(
+      `chromium ${result.device}: ${result.metadata.tokens} tokens, ${result.metadata.tokensPerPass} tokens/pass; ` +
+        `"${result.deltas.join('').slice(0, 60).replace(/\n/g, ' ')}…"`,
+    );
+  }
+});
