@@ -18,7 +18,10 @@ export class ContextPenaltyScratch {
  * applies to every next token: the extra heads see the history but not the tokens drawn before
  * theirs in the same cell, and the co-occurrence weights reward frequent phrases, so without it a
  * joint drawn whole keeps proposing n-grams the text already holds (docs/dynamo-sampler.md).
- * `penalty` 1 (or window 0) is off. O(window + cells), no allocation once `scratch` is sized.
+ * `penalty` 1 (or window 0) is off. `withinPenalty` (default 1: off) also divides, in the same pass,
+ * a cell that repeats a token inside its own n-gram — the 'within' repetition cells of
+ * {@link repetitionPenaltyCells}, fused here so the cells are decoded once.
+ * O(window + cells), no allocation once `scratch` is sized.
  */
 export function contextPenaltyCells(
   cells: JointCells,
@@ -27,9 +30,11 @@ export function contextPenaltyCells(
   history: ArrayLike<number>,
   window: number,
   scratch: ContextPenaltyScratch,
+  withinPenalty = 1,
 ): void {
   const n = cells.n;
-  if (penalty === 1 || window <= 0 || cells.size === 0 || n < 1 || n > 3) return;
+  if (window <= 0) penalty = 1;
+  if ((penalty === 1 && withinPenalty === 1) || cells.size === 0 || n < 1 || n > 3) return;
   const V = (heads[0] as HeadTopK).rank.length;
   if (scratch.marks.length !== V) scratch.marks = new Uint8Array(V);
   const marks = scratch.marks;
@@ -56,7 +61,8 @@ export function contextPenaltyCells(
     const t = history[i] as number;
     if (t >= 0 && t < V) marks[t] = 0;
   }
-  if (any === 0) return;
+  const within = withinPenalty !== 1 && n > 1;
+  if (any === 0 && !within) return;
   const factors = scratch.factors;
   factors[0] = 1;
   for (let j = 1; j <= n; j++) factors[j] = (factors[j - 1] as number) / penalty;
@@ -66,21 +72,37 @@ export function contextPenaltyCells(
   const v = cells.value;
   const index = cells.index;
   const kk = k * k;
+  const ids0 = (heads[0] as HeadTopK).ids;
+  const ids1 = (heads[n > 1 ? 1 : 0] as HeadTopK).ids;
+  const ids2 = (heads[n > 2 ? 2 : 0] as HeadTopK).ids;
+  const withinFactor = 1 / withinPenalty;
   for (let c = 0; c < cells.size; c++) {
     // grid index r0·k² + r1·k + r2 (n ≤ 3); the float quotients of these small integers floor exactly
     const idx = index[c] as number;
     let count: number;
+    let repeats = false;
     if (n === 3) {
       const r0 = Math.floor(idx / kk);
       const rest = idx - r0 * kk;
       const r1 = Math.floor(rest / k);
-      count = (f0[r0] as number) + (f1[r1] as number) + (f2[rest - r1 * k] as number);
+      const r2 = rest - r1 * k;
+      count = (f0[r0] as number) + (f1[r1] as number) + (f2[r2] as number);
+      if (within) {
+        const t0 = ids0[r0] as number;
+        const t1 = ids1[r1] as number;
+        const t2 = ids2[r2] as number;
+        repeats = t0 === t1 || t1 === t2 || t0 === t2;
+      }
     } else if (n === 2) {
       const r0 = Math.floor(idx / k);
-      count = (f0[r0] as number) + (f1[idx - r0 * k] as number);
+      const r1 = idx - r0 * k;
+      count = (f0[r0] as number) + (f1[r1] as number);
+      if (within) repeats = ids0[r0] === ids1[r1];
     } else {
       count = f0[idx] as number;
     }
-    if (count > 0) v[c] = (v[c] as number) * (factors[count] as number);
+    let f = factors[count] as number;
+    if (repeats) f *= withinFactor;
+    if (f !== 1) v[c] = (v[c] as number) * f;
   }
 }

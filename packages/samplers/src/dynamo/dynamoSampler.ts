@@ -434,8 +434,13 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
     return true;
   }
 
-  /** The cell penalties: repetition cells, then the context penalty. */
+  /** The cell penalties: repetition cells, then the context penalty ('within' cells fused with it). */
   function penalize(cells: JointCells, view: StepView): void {
+    if (o.repetition === 'within' || o.repetition === 'off') {
+      const within = o.repetition === 'within' ? o.repetitionPenalty : 1;
+      contextPenaltyCells(cells, heads, o.contextPenalty, view.history, o.repetitionWindow, contextScratch, within);
+      return;
+    }
     repetitionPenaltyCells(
       cells,
       heads,
