@@ -3,8 +3,8 @@
 
 Writes into --out (default packages/model-tiny/model/):
   model.onnx            multi-head graph, fp32, KV cache for all L + E layers
-  model_mixed.onnx      multi-head graph, head 1 fp32 (its logits equal model.onnx's), the extra head layers and
-                        their unembedding with 8-bit weights (com.microsoft MatMulNBits)
+  model_mixed.onnx      multi-head graph, head 1 fp32 (its logits equal model.onnx's), the extra head layers with
+                        8-bit weights (com.microsoft MatMulNBits)
   model_q8.onnx         model.onnx with every MatMul with a constant weight -> com.microsoft MatMulNBits (bits 8)
   model_shared.onnx_data  the weights the multi-head graphs have in common (the stem, the output embedding), stored
                         once as ONNX external data that each of them points into (--share-weights)
@@ -63,13 +63,13 @@ def save_graph(m, path, external="auto"):
         onnx.save(m, path)
 
 
-def export_onnx(model, path, with_heads, external="auto", precision="fp32", block_size=32):
+def export_onnx(model, path, with_heads, external="auto", precision="fp32", block_size=32, head_unembed="fp32"):
     """Writes the multi-head graph (with_heads; fp32 or mixed precision) or the base-only graph with
     recipe/onnx_graph.py."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     m = build_graph(model.state_dict(), model.cfg, with_heads,
                     name="dynamo-multi-head" if with_heads else "dynamo-base", precision=precision,
-                    block_size=block_size)
+                    block_size=block_size, head_unembed=head_unembed)
     save_graph(m, path, external)
     return path
 
@@ -395,6 +395,10 @@ def main():
                     help="multi-head graph variants to write, comma-separated, of: %s (fp32 is required)"
                     % ", ".join(VARIANT_FILES))
     ap.add_argument("--no-q8", action="store_true", help="same as leaving q8 out of --variants")
+    ap.add_argument("--mixed-head-unembed", choices=["fp32", "q8"], default="fp32",
+                    help="mixed graph: the extra heads' rows through the fp32 output embedding, together with "
+                         "head 1's rows (default: its weights are read once per pass), or through an 8-bit copy "
+                         "(cheaper only when many extra-head rows are computed)")
     ap.add_argument("--default-variant", default=None,
                     help="the variant loadModel picks when none is asked for (manifest files[].default); "
                          "default: none marked, which means fp32")
@@ -443,8 +447,9 @@ def main():
     print("exported fp32 graphs (%.1fs)" % (time.time() - t0), file=sys.stderr)
     if "mixed" in variants:
         export_onnx(model, os.path.join(out, VARIANT_FILES["mixed"]), True, args.external_data, precision="mixed",
-                    block_size=args.block_size)
-        print("mixed: head 1 fp32, extra head layers and their unembedding 8-bit", file=sys.stderr)
+                    block_size=args.block_size, head_unembed=args.mixed_head_unembed)
+        print("mixed: head 1 fp32, extra head layers 8-bit, their unembedding %s" % args.mixed_head_unembed,
+              file=sys.stderr)
     nq = 0
     if "q8" in variants:
         nq = quantize_q8(os.path.join(out, "model.onnx"), os.path.join(out, VARIANT_FILES["q8"]), args.block_size,
@@ -567,8 +572,10 @@ def main():
             **({"weightsRecoveredFrom": state["recovered_from"]} if state.get("recovered_from") else {}),
             **({"q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
                        "zeroPoints": True, "matmuls": nq}} if "q8" in variants else {}),
-            **({"mixed": {"fp32": "stem, last base layer, final norm, base unembedding (head 1)",
-                          "q8": "extra head layers and the extra heads' unembedding (a copy of the output embedding)",
+            **({"mixed": {"fp32": "stem, last base layer, final norm, output embedding (head 1)"
+                                  + (" and the extra heads' rows" if args.mixed_head_unembed == "fp32" else ""),
+                          "q8": "extra head layers" + (" and the extra heads' unembedding (an 8-bit copy of the "
+                                                       "output embedding)" if args.mixed_head_unembed == "q8" else ""),
                           "op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
                           "zeroPoints": True, "accuracyLevel": 4}} if "mixed" in variants else {}),
             **({"sharedWeights": {"path": SHARED_DATA, "bytes": shared,

@@ -21,9 +21,11 @@ traffic, not in FLOPs):
 
 Precision (`precision`): "fp32", or "mixed": everything head 1 computes (the stem, the base's last
 layer, the final norm, the base unembedding) stays fp32 and gives exactly the fp32 graph's head-1
-logits, while the extra head layers and the extra heads' unembedding (a quantized copy of the output
-embedding used only for their rows) run with 8-bit weights (com.microsoft MatMulNBits, bits 8,
-accuracy_level 4: onnxruntime's int8 kernels).
+logits, while the extra head layers run with 8-bit weights (com.microsoft MatMulNBits, bits 8,
+accuracy_level 4: onnxruntime's int8 kernels). The extra heads' rows go through the fp32 output
+embedding together with head 1's (its weights read once per pass), or, with head_unembed="q8",
+through an 8-bit copy of it: that pays only when many extra-head rows are computed (every node
+of a tree), which head_logits_rows makes unnecessary.
 
 Graph I/O: input_ids, attention_mask, position_ids, past_key_values.{i}.key/value [B, A, P, D]
 for every cache layer (base layers first, then head layers), num_logits_to_keep (multi-head graph
@@ -144,19 +146,24 @@ PRECISIONS = ("fp32", "mixed")
 
 
 def build_graph(sd, cfg, with_heads, name="dynamo", tree_attention=None, head_rows=True, precision="fp32",
-                block_size=32):
+                block_size=32, head_unembed="fp32"):
     """sd: DynamoModel state dict; cfg: model.Config. Returns an onnx.ModelProto.
     tree_attention (default: with_heads) adds the tree_attention_mask input (token-tree passes).
     head_rows (multi-head graphs): the extra heads' logits at the rows listed by the head_logits_rows
     input; False writes the older num_head_logits_to_keep input (the last K2 rows) instead.
-    precision: "fp32", or "mixed" (multi-head graphs: head 1 in fp32, the extra head layers and their
-    unembedding in 8 bits, block_size rows per quantization block)."""
+    precision: "fp32", or "mixed" (multi-head graphs: head 1 in fp32, the extra head layers in 8 bits,
+    block_size rows per quantization block).
+    head_unembed (mixed): "fp32" runs the extra heads' rows through the fp32 output embedding in the
+    same MatMul as head 1's rows (the weights are read once per pass), "q8" through an 8-bit copy
+    of it in a MatMul of their own (cheaper only when many extra-head rows are computed)."""
     if tree_attention is None:
         tree_attention = with_heads
     if precision not in PRECISIONS:
         raise ValueError("precision must be one of %s, got %r" % (PRECISIONS, precision))
     if precision != "fp32" and not with_heads:
         raise ValueError("precision %r is for the multi-head graph (the base-only graph is fp32)" % precision)
+    if head_unembed not in ("fp32", "q8"):
+        raise ValueError("head_unembed must be 'fp32' or 'q8', got %r" % head_unembed)
     b = _Builder()
     V, d, L, A, D, I = cfg.vocab_size, cfg.hidden_size, cfg.num_layers, cfg.num_heads, cfg.head_dim, cfg.intermediate_size
     E = cfg.extra_heads if with_heads else 0
@@ -304,7 +311,7 @@ def build_graph(sd, cfg, with_heads, name="dynamo", tree_attention=None, head_ro
         else:
             s2 = b.op("Mul", ["num_head_logits_to_keep", b.i64([-1])], "keep2_start")
             rows = [b.op("Slice", [h, s2, big, b.i64([1])], "head%d_rows" % (j + 2)) for j, h in enumerate(head_outs)]
-        if precision == "fp32":
+        if precision == "fp32" or head_unembed == "fp32":
             z = b.op("MatMul", [b.op("Concat", [base_rows] + rows, "rows", axis=1), w_emb], "unembed")  # [B, K1 + E*K2, V]
             k1 = b.op("Shape", [base_rows], "head1_count", start=1, end=2)
             b.op("Slice", [z, b.i64([0]), k1, b.i64([1])], "logits_rows", outputs=["logits"])
