@@ -324,6 +324,27 @@ export class OnnxModel implements MultiTokenModel {
         );
       }
       const present = this.graph.presentNames.map((n) => out[n] as OrtTensor);
+      let extra: Float32Array | undefined;
+      let extraRows = 0;
+      let extraNode0 = -1;
+      if (R > 0) {
+        const head = out.head_logits as OrtTensor;
+        extraRows = head.dims[2] as number;
+        const exact = this.graph.hasHeadLogitsRows;
+        const needed = exact ? R : S - (buffers.headNodes[0] as number);
+        if (exact ? extraRows !== needed : extraRows < needed) {
+          // a graph that breaks the contract: leave the cache as it was
+          for (const t of present) t.dispose();
+          throw new DynamoError(
+            DynamoErrorCode.MODEL_FORMAT,
+            `${this.file}: "head_logits" has ${extraRows} rows per head, expected ${exact ? '' : 'at least '}` +
+              `${needed} (docs/model-format.md).`,
+            { details: { file: this.file, tensor: 'head_logits', expected: needed, actual: extraRows } },
+          );
+        }
+        extra = head.data as Float32Array;
+        if (!exact) extraNode0 = S - extraRows;
+      }
       if (cache.disposed) {
         for (const t of present) t.dispose();
         throw new DynamoError(DynamoErrorCode.DISPOSED, 'The KV cache was disposed during the forward pass.');
@@ -333,24 +354,6 @@ export class OnnxModel implements MultiTokenModel {
       const logits = out.logits as OrtTensor;
       const baseRows = logits.dims[1] as number;
       const base = logits.data as Float32Array;
-      let extra: Float32Array | undefined;
-      let extraRows = 0;
-      let extraNode0 = -1;
-      if (R > 0) {
-        const head = out.head_logits as OrtTensor;
-        extra = head.data as Float32Array;
-        extraRows = head.dims[2] as number;
-        const exact = this.graph.hasHeadLogitsRows;
-        if (exact ? extraRows !== R : extraRows < S - (buffers.headNodes[0] as number)) {
-          throw new DynamoError(
-            DynamoErrorCode.MODEL_FORMAT,
-            `${this.file}: "head_logits" has ${extraRows} rows per head, expected ` +
-              `${exact ? R : `at least ${S - (buffers.headNodes[0] as number)}`} (docs/model-format.md).`,
-            { details: { file: this.file, tensor: 'head_logits', expected: R, actual: extraRows } },
-          );
-        }
-        if (!exact) extraNode0 = S - extraRows;
-      }
       return new OnnxForwardResult(
         R === 0 ? 1 : 1 + E,
         K,

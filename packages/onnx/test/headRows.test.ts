@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DynamoErrorCode, type ForwardOptions, headRowIndex, isDynamoError } from '@dynamojs/core';
-import { inspectGraph, type OnnxModel } from '@dynamojs/onnx';
+import { inspectGraph, OnnxModel } from '@dynamojs/onnx';
 import { loadModel } from '@dynamojs/onnx/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE, FIXTURE_TREE, MODEL_TINY, MODELS, RUNTIMES, randomTree, relDiff, tokens } from './helpers.js';
@@ -230,6 +230,55 @@ describe('the manifest: io.headLogitsRows and the default variant', () => {
     expect(() =>
       inspectGraph({ ...names(['head_logits_rows']), inputMetadata: meta as never }, manifest, 'm.onnx'),
     ).toThrow(/"head_logits_rows" has shape \[1, r\] int64, expected \[rows\] int64/);
+  });
+
+  it('a graph that returns other head rows than asked is DYNAMO_MODEL_FORMAT, and the cache is left as it was', async () => {
+    const ort = await import('onnxruntime-node');
+    const { inputNames, outputNames } = names(['head_logits_rows']);
+    const graph = inspectGraph({ inputNames, outputNames }, manifest, 'broken.onnx');
+    const { vocabSize: V, architecture } = manifest;
+    const { attentionHeads: A, headDim: D } = architecture;
+    // a session that always returns 2 rows per extra head, whatever head_logits_rows lists
+    const session = {
+      inputNames,
+      outputNames,
+      async run(feeds: Record<string, { dims: readonly number[] }>) {
+        const T = feeds.attention_mask?.dims[1] as number;
+        const out: Record<string, unknown> = {
+          logits: new ort.Tensor('float32', new Float32Array(V), [1, 1, V]),
+          head_logits: new ort.Tensor('float32', new Float32Array(2 * 2 * V), [1, 2, 2, V]),
+        };
+        for (let i = 0; i < 4; i++)
+          for (const kv of ['key', 'value'])
+            out[`present.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(A * T * D), [1, A, T, D]);
+        return out;
+      },
+      async release() {},
+    };
+    const model = new OnnxModel({
+      ort: ort as never,
+      session: session as never,
+      manifest,
+      graph,
+      device: 'cpu',
+      deviceReport: { requested: 'cpu', chosen: 'cpu', attempts: [], summary: 'cpu' },
+      file: 'broken.onnx',
+      variant: 'fp32',
+      baseOnly: false,
+    });
+    const cache = model.createCache();
+    const e = await expectCode(
+      model.forward([1, 2, 3], cache, { headPositions: [2] }),
+      'DYNAMO_MODEL_FORMAT',
+      '2 rows',
+    );
+    expect(e.details).toMatchObject({ file: 'broken.onnx', tensor: 'head_logits', expected: 1, actual: 2 });
+    expect(cache.length).toBe(0);
+    // two rows asked: the graph's two rows are the listed ones
+    const r = await model.forward([1, 2, 3], cache, { headPositions: [0, 2] });
+    expect(Array.from(r.headRows ?? [])).toEqual([0, 2]);
+    expect(cache.length).toBe(3);
+    await model.dispose();
   });
 
   it.runIf(ROWS_VARIANTS.length > 0)(
