@@ -103,7 +103,8 @@ function multiConfigs(v) {
 
 /**
  * Arithmetic and bytes of one pass. a: the manifest's architecture; precision: which weights are
- * 8-bit ('fp32' none, 'mixed' the extra heads' layers and unembedding, 'q8' every MatMul weight).
+ * 8-bit ('fp32' none, 'mixed' the extra heads' layers — every kept row goes through the fp32 output
+ * embedding, as export.py writes it by default —, 'q8' every MatMul weight).
  */
 function passCost(a, V, E, precision, S, k1, R) {
   const d = a.hiddenSize;
@@ -120,8 +121,7 @@ function passCost(a, V, E, precision, S, k1, R) {
   const bytes =
     L * layerW * stemBytes +
     E * layerW * headBytes +
-    d * V * stemBytes + // head 1's unembedding
-    (E > 0 && R > 0 && precision === 'mixed' ? d * V * q8 : 0) + // the extra heads' own 8-bit copy
+    d * V * stemBytes + // the output embedding, read once for every kept row
     layers * 2 * T * d * fp + // the KV cache, read
     S * d * fp; // the input embedding rows
   return { mflop: (2 * macs) / 1e6, mb: bytes / 1e6 };
