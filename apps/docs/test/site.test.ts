@@ -294,10 +294,10 @@ describe('docs site', () => {
     expect(brokenErrors.filter((e) => !e.includes('404'))).toEqual([]);
     await broken.close();
 
-    // A slow download shows its progress (model.onnx held back for 2 s).
+    // A slow download shows its progress (the multi-head graph held back for 2 s).
     const slow = await browser.newPage();
     const slowErrors = watchErrors(slow);
-    await slow.route('**/model/model.onnx', async (route) => {
+    await slow.route('**/model/model*.onnx', async (route) => {
       await new Promise((r) => setTimeout(r, 2000));
       await route.continue();
     });

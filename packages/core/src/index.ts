@@ -7,6 +7,7 @@
 export type { Draft, Drafter } from './drafter.js';
 export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';
 export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';
+export { checkHeadRows, headRowIndex } from './headRows.js';
 export type { KVCache } from './kvCache.js';
 export type { LogitsProcessor, ProcessorContext } from './logitsProcessor.js';
 export type {
@@ -22,6 +23,7 @@ export type {
   DecodingDefaults,
   ForwardOptions,
   ForwardResult,
+  HeadPositionSelection,
   ModelMetadata,
   MultiTokenModel,
   PositionSelection,

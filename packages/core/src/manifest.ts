@@ -9,8 +9,13 @@ export type ManifestFileRole = 'model' | 'tokenizer' | 'ngrams' | 'base-model' |
 
 export interface ManifestFile {
   readonly role: ManifestFileRole;
-  /** e.g. "fp32", "q8" for model files. */
+  /** e.g. "fp32", "mixed", "q8" for model files. */
   readonly variant?: string;
+  /**
+   * This file is the one a loader picks for its role when no variant is asked for (at most one
+   * file per role). Without a default, model loaders pick the "fp32" variant.
+   */
+  readonly default?: boolean;
   /** Relative to the manifest. */
   readonly path: string;
   readonly sha256?: string;
@@ -50,6 +55,11 @@ export interface ManifestIo {
   readonly numLogitsToKeep?: boolean;
   /** The graph has the `num_head_logits_to_keep` input (the extra heads' logits for the last K2 only). */
   readonly numHeadLogitsToKeep?: boolean;
+  /**
+   * The graph has the `head_logits_rows` input: the extra heads' logits only at the listed rows
+   * (`ForwardOptions.headPositions` as a list of node indices).
+   */
+  readonly headLogitsRows?: boolean;
   /**
    * The graph has the `tree_attention_mask` input: one pass can run a tree of new tokens
    * (`ForwardOptions.tree`). Without it a model runs chains only.
@@ -180,6 +190,7 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
   }
   const numLogitsToKeep = optBool(io, 'numLogitsToKeep', file, 'io.');
   const numHeadLogitsToKeep = optBool(io, 'numHeadLogitsToKeep', file, 'io.');
+  const headLogitsRows = optBool(io, 'headLogitsRows', file, 'io.');
   const treeAttention = optBool(io, 'treeAttention', file, 'io.');
 
   if (!Array.isArray(raw.files) || raw.files.length === 0) fail(file, 'files', 'a non-empty array', raw.files);
@@ -217,10 +228,12 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
         return data;
       });
     }
+    const isDefault = optBool(f, 'default', file, prefix);
     return {
       role: str(f, 'role', file, prefix),
       path: ref.path,
       ...(typeof f.variant === 'string' && { variant: f.variant }),
+      ...(isDefault !== undefined && { default: isDefault }),
       ...(ref.sha256 !== undefined && { sha256: ref.sha256 }),
       ...(ref.bytes !== undefined && { bytes: ref.bytes }),
       ...(externalData !== undefined && { externalData }),
@@ -228,6 +241,15 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
   });
   if (!files.some((f) => f.role === 'model'))
     fail(file, 'files', 'a list with at least one role "model" entry', raw.files);
+  const defaults = new Map<string, number>();
+  for (const [i, f] of files.entries()) {
+    if (!f.default) continue;
+    const other = defaults.get(f.role);
+    if (other !== undefined) {
+      fail(file, `files[${i}].default`, `false: files[${other}] is already the default "${f.role}" file`, true);
+    }
+    defaults.set(f.role, i);
+  }
 
   const decoding = raw.decoding;
   if (decoding !== undefined && !isObj(decoding)) fail(file, 'decoding', 'an object', decoding);
@@ -245,6 +267,7 @@ export function parseManifest(input: unknown, file = 'dynamo.json'): ModelManife
       cacheLayers,
       ...(numLogitsToKeep !== undefined && { numLogitsToKeep }),
       ...(numHeadLogitsToKeep !== undefined && { numHeadLogitsToKeep }),
+      ...(headLogitsRows !== undefined && { headLogitsRows }),
       ...(treeAttention !== undefined && { treeAttention }),
     },
     files,

@@ -42,6 +42,13 @@ export interface ModelMetadata {
    * chain-shaped trees and throw DYNAMO_UNSUPPORTED for any other tree.
    */
   readonly treeAttention?: boolean;
+  /**
+   * True when `forward` computes the extra heads' logits only at the rows a list in
+   * `ForwardOptions.headPositions` names (the graph takes the rows as an input), so each row not
+   * listed costs nothing. Without it a list still works: the model computes the smallest run of
+   * trailing rows that covers it and returns the listed ones.
+   */
+  readonly headLogitsRows?: boolean;
 }
 
 /**
@@ -55,14 +62,28 @@ export interface ModelMetadata {
  */
 export type PositionSelection = 'last' | 'all' | number;
 
+/**
+ * Which new positions to return the extra heads' logits for: a {@link PositionSelection},
+ * `'none'`, or an explicit list of node indices (positions among the new tokens, 0-based; with a
+ * tree, node indices), strictly increasing, each in `[0, newTokens.length)` (see
+ * `checkHeadRows`). An empty list is the same as `'none'`.
+ */
+export type HeadPositionSelection = PositionSelection | 'none' | ArrayLike<number>;
+
 export interface ForwardOptions {
   /** Positions to return head 0 (base) logits for. Default `'last'`. */
   readonly positions?: PositionSelection;
   /**
    * Positions to return the extra heads' logits for. Default: the same as `positions`.
-   * `'none'` skips them (cheaper when only the base head is needed).
+   * `'none'` (or an empty list) skips them (cheaper when only the base head is needed). A list of
+   * node indices (strictly increasing, each in `[0, newTokens.length)`) returns exactly those rows,
+   * in that order: e.g. the nodes of a tree pass that a verifier may accept, so the extra heads'
+   * unembedding runs for them only (`metadata.headLogitsRows`; on models without it the smallest
+   * run of trailing rows that covers the list is computed and the listed rows are returned, so the
+   * result is the same). Errors: DYNAMO_INVALID_OPTION naming the first bad entry (not an
+   * integer, out of range, a duplicate, or out of order).
    */
-  readonly headPositions?: PositionSelection | 'none';
+  readonly headPositions?: HeadPositionSelection;
   /**
    * The new tokens as a tree of candidates instead of a chain (`parents.length` must equal the
    * number of new tokens). Node i is run at position `cache.length + depth(i)` and sees the cache,
@@ -83,15 +104,31 @@ export interface ForwardOptions {
  * to keep it longer. Do not write to the rows.
  */
 export interface ForwardResult {
-  /** Number of heads with logits in this result (1 when `headPositions` was `'none'`). */
+  /** Number of heads with logits in this result (1 when `headPositions` was `'none'` or an empty list). */
   readonly heads: number;
   /** Number of positions returned for head 0. */
   readonly positionCount: number;
   /** Number of positions returned for heads ≥ 1 (0 when skipped). */
   readonly headPositionCount: number;
   /**
-   * The logits row of `head` at returned position `index` (0 = earliest returned position;
-   * default: the last one). Length = vocabSize.
+   * The node index (position among the new tokens, 0-based) of each returned extra-head row:
+   * `headRows[i]` is the node whose logits `logits(h, i)` returns for every head h ≥ 1. Length
+   * `headPositionCount`, increasing. For `'last'` it is `[S - 1]`, for a count k
+   * `[S - k, …, S - 1]`, for `'all'` `[0, …, S - 1]`, for a list the list itself (S = number of new
+   * tokens). Valid as long as the logits rows are. Implementations that leave it out return the
+   * last `headPositionCount` rows (`headRowIndex` handles both).
+   */
+  readonly headRows?: ArrayLike<number>;
+  /**
+   * The logits row of `head` at returned position `index`, which counts the rows returned for that
+   * head (default: the last one):
+   * - head 0: row `index` of the last `positionCount` new positions (`'all'`: index = node index;
+   *   `'last'`: index 0 = the last node; a count k: index 0 = node S - k);
+   * - heads ≥ 1: row `index` of `headRows` — for `'all'` index = node index, for `'last'` index 0
+   *   = the last node, for a count k index 0 = node S - k, for a list `[n0, n1, …]` index i =
+   *   node n_i (use `headRowIndex(result, node, S)` to find the index of a node).
+   *
+   * Length = vocabSize. Errors: DYNAMO_INVALID_OPTION for a head or index out of range.
    */
   logits(head: number, index?: number): Float32Array;
 }

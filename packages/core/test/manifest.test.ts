@@ -50,11 +50,29 @@ describe('parseManifest', () => {
     expect(fieldOf([])).toBe('(root)');
     expect(fieldOf({ ...good, io: { cacheLayers: 6, treeAttention: 'yes' } })).toBe('io.treeAttention');
     expect(fieldOf({ ...good, io: { cacheLayers: 6, numLogitsToKeep: 1 } })).toBe('io.numLogitsToKeep');
+    expect(fieldOf({ ...good, io: { cacheLayers: 6, headLogitsRows: 'true' } })).toBe('io.headLogitsRows');
+    expect(fieldOf({ ...good, files: [{ role: 'model', path: 'm.onnx', default: 1 }] })).toBe('files[0].default');
+  });
+
+  it('reads files[].default, at most one per role', () => {
+    const files = [
+      { role: 'model', variant: 'fp32', path: 'model.onnx' },
+      { role: 'model', variant: 'mixed', path: 'model_mixed.onnx', default: true },
+      { role: 'base-model', variant: 'fp32', path: 'base/onnx/model.onnx', default: true },
+    ];
+    const m = parseManifest({ ...good, files });
+    expect(m.files.map((f) => f.default)).toEqual([undefined, true, true]);
+    const twice = [...files, { role: 'model', variant: 'q8', path: 'model_q8.onnx', default: true }];
+    expect(fieldOf({ ...good, files: twice })).toBe('files[3].default');
+    expect(() => parseManifest({ ...good, files: twice })).toThrow(/files\[1\] is already the default "model" file/);
   });
 
   it('reads the io flags (treeAttention next to numLogitsToKeep)', () => {
-    const m = parseManifest({ ...good, io: { cacheLayers: 6, numLogitsToKeep: true, treeAttention: true } });
-    expect(m.io).toEqual({ cacheLayers: 6, numLogitsToKeep: true, treeAttention: true });
+    const m = parseManifest({
+      ...good,
+      io: { cacheLayers: 6, numLogitsToKeep: true, headLogitsRows: true, treeAttention: true },
+    });
+    expect(m.io).toEqual({ cacheLayers: 6, numLogitsToKeep: true, headLogitsRows: true, treeAttention: true });
     expect(parseManifest(good).io.treeAttention).toBeUndefined();
   });
 });

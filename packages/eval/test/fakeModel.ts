@@ -35,8 +35,10 @@ export function tableModel(table: number[][][], contextLength = 64): MultiTokenM
       model.calls++;
       if (cache.length + newTokens.length > contextLength) throw new Error('context overflow in fake');
       (cache as KVCache & { _append(n: number): void })._append(newTokens.length);
-      const count = (sel: ForwardOptions['positions'] | 'none' | undefined) =>
-        sel === 'none' ? 0 : sel === 'all' ? newTokens.length : typeof sel === 'number' ? sel : 1;
+      const count = (sel: ForwardOptions['headPositions']) => {
+        if (typeof sel === 'object') throw new Error('fake model: lists of head rows are not modelled');
+        return sel === 'none' ? 0 : sel === 'all' ? newTokens.length : typeof sel === 'number' ? sel : 1;
+      };
       const positionCount = count(options.positions);
       const headPositionCount = count(options.headPositions ?? options.positions);
       return {

@@ -217,6 +217,7 @@ export class FakeModel implements MultiTokenModel {
     }
     const positions = options.positions ?? 'last';
     const headPositions = options.headPositions ?? positions;
+    if (typeof headPositions === 'object') throw new Error('FakeModel does not model lists of head rows');
     this.calls.push({
       tokens: Array.from(newTokens),
       cacheLengthBefore: cache.length,

@@ -2,7 +2,7 @@
 // the PyTorch reference logits (prefill of the reference tokens), and its greedy generate() must
 // match a plain onnxruntime-node greedy loop over model.onnx's head 1 (the multi-head graph).
 // Usage: node recipe/check_transformers.mjs [modelDir=model] [refDir=recipe/work/ref]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -34,52 +34,68 @@ for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(out.logits.data[i]
 const okLogits = d <= 1e-4 && out.logits.data.length === ref.length;
 console.log(`transformers.js base logits vs PyTorch: max abs diff ${d.toExponential(3)} ${okLogits ? 'OK' : 'FAIL'}`);
 
-// greedy generate() vs our own greedy loop over model.onnx (head 1, KV cache)
+// greedy generate() vs our own greedy loop over model.onnx (head 1, KV cache), and over
+// model_mixed.onnx (its head 1 is fp32: the same tokens)
 const N = 24;
 const gen = await model.generate({ input_ids, attention_mask, max_new_tokens: N, do_sample: false, min_new_tokens: N });
 const tjs = Array.from(gen.data, Number).slice(ids.length);
-const sess = await ort.InferenceSession.create(join(modelDir, 'model.onnx'));
 const C = meta.layers + meta.extraHeads;
-const past = Array.from({ length: C }, () => [
-  new ort.Tensor('float32', new Float32Array(0), [1, meta.attentionHeads, 0, meta.headDim]),
-  new ort.Tensor('float32', new Float32Array(0), [1, meta.attentionHeads, 0, meta.headDim]),
-]);
-let chunk = ids.slice();
-let P = 0;
-const mine = [];
-while (mine.length < N) {
-  const S = chunk.length;
-  const feeds = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(chunk.map(BigInt)), [1, S]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(P + S).fill(1n), [1, P + S]),
-    position_ids: new ort.Tensor(
-      'int64',
-      BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)),
-      [1, S],
-    ),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
-    num_head_logits_to_keep: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
-  };
-  // a chain: tree_attention_mask in its [1, 1, 1] form (docs/model-format.md)
-  if (sess.inputNames.includes('tree_attention_mask'))
-    feeds.tree_attention_mask = new ort.Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
-  for (let i = 0; i < C; i++) {
-    feeds[`past_key_values.${i}.key`] = past[i][0];
-    feeds[`past_key_values.${i}.value`] = past[i][1];
+
+async function greedy(file) {
+  const sess = await ort.InferenceSession.create(file);
+  const past = Array.from({ length: C }, () => [
+    new ort.Tensor('float32', new Float32Array(0), [1, meta.attentionHeads, 0, meta.headDim]),
+    new ort.Tensor('float32', new Float32Array(0), [1, meta.attentionHeads, 0, meta.headDim]),
+  ]);
+  let chunk = ids.slice();
+  let P = 0;
+  const mine = [];
+  while (mine.length < N) {
+    const S = chunk.length;
+    const feeds = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(chunk.map(BigInt)), [1, S]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(P + S).fill(1n), [1, P + S]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)),
+        [1, S],
+      ),
+      num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
+    };
+    // the extra heads' logits are not needed: no rows (head_logits_rows), or the last one (older graphs)
+    if (sess.inputNames.includes('head_logits_rows'))
+      feeds.head_logits_rows = new ort.Tensor('int64', new BigInt64Array(0), [0]);
+    else feeds.num_head_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
+    // a chain: tree_attention_mask in its [1, 1, 1] form (docs/model-format.md)
+    if (sess.inputNames.includes('tree_attention_mask'))
+      feeds.tree_attention_mask = new ort.Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
+    for (let i = 0; i < C; i++) {
+      feeds[`past_key_values.${i}.key`] = past[i][0];
+      feeds[`past_key_values.${i}.value`] = past[i][1];
+    }
+    const o = await sess.run(feeds);
+    const lg = o.logits.data;
+    let best = 0;
+    for (let v = 1; v < meta.vocabSize; v++) if (lg[v] > lg[best]) best = v;
+    mine.push(best);
+    for (let i = 0; i < C; i++) past[i] = [o[`present.${i}.key`], o[`present.${i}.value`]];
+    P += S;
+    chunk = [best];
   }
-  const o = await sess.run(feeds);
-  const lg = o.logits.data;
-  let best = 0;
-  for (let v = 1; v < meta.vocabSize; v++) if (lg[v] > lg[best]) best = v;
-  mine.push(best);
-  for (let i = 0; i < C; i++) past[i] = [o[`present.${i}.key`], o[`present.${i}.value`]];
-  P += S;
-  chunk = [best];
+  await sess.release();
+  return mine;
 }
-const okGen = tjs.length === mine.length && tjs.every((x, i) => x === mine[i]);
-console.log(
-  `greedy ${N} tokens: transformers.js generate() ${okGen ? '==' : '!='} onnxruntime-node loop over model.onnx${okGen ? '' : `\n  tjs  ${tjs}\n  mine ${mine}`}`,
-);
+
+let okGen = true;
+for (const name of ['model.onnx', 'model_mixed.onnx']) {
+  if (!existsSync(join(modelDir, name))) continue;
+  const mine = await greedy(join(modelDir, name));
+  const same = tjs.length === mine.length && tjs.every((x, i) => x === mine[i]);
+  okGen &&= same;
+  console.log(
+    `greedy ${N} tokens: transformers.js generate() ${same ? '==' : '!='} onnxruntime-node loop over ${name}${same ? '' : `\n  tjs  ${tjs}\n  mine ${mine}`}`,
+  );
+}
 // the base folder's tokenizer in transformers.js == @huggingface/tokenizers on model/tokenizer.json
 const text = 'The Lord said unto Moses, \u201cFellow-Citizens\u201d: caf\u00e9 \u6771\u4eac \ud83d\ude80\n\n  end.';
 const ttj = await AutoTokenizer.from_pretrained('base');

@@ -3,14 +3,19 @@
 
 Writes into --out (default packages/model-tiny/model/):
   model.onnx            multi-head graph, fp32, KV cache for all L + E layers
-  model_q8.onnx         same graph, every MatMul with a constant weight -> com.microsoft MatMulNBits (bits 8)
+  model_mixed.onnx      multi-head graph, head 1 fp32 (its logits equal model.onnx's), the extra head layers with
+                        8-bit weights (com.microsoft MatMulNBits)
+  model_q8.onnx         model.onnx with every MatMul with a constant weight -> com.microsoft MatMulNBits (bits 8)
+  model_shared.onnx_data  the weights the multi-head graphs have in common (the stem, the output embedding), stored
+                        once as ONNX external data that each of them points into (--share-weights)
   tokenizer.json
   base/config.json, base/tokenizer.json, base/tokenizer_config.json, base/onnx/model.onnx   (base only)
   dynamo.json           manifest with sha256/bytes of every file, provenance, decoding defaults, quality
 and PyTorch reference outputs for recipe/check_onnx.mjs into --ref (default recipe/work/ref/).
 
 Usage: /usr/bin/python3 recipe/export.py --ckpt recipe/work/run/ckpt.pt [--out DIR] [--ref DIR]
-       [--eval recipe/work/eval.json] [--ngrams PATH] [--block-size 32]
+       [--eval recipe/work/eval.json] [--ngrams PATH] [--block-size 32] [--variants fp32,mixed,q8]
+       [--default-variant mixed] [--share-weights fp32,mixed|none]
 """
 import argparse
 import hashlib
@@ -27,7 +32,7 @@ from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, DynamoModel, count_params  # noqa: E402
-from onnx_graph import build_graph  # noqa: E402
+from onnx_graph import build_graph, quantize_blocks  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PKG = os.path.dirname(HERE)
@@ -36,6 +41,11 @@ PKG = os.path.dirname(HERE)
 # Graphs over this size are written with their weights in `<file>_data` (ONNX external data):
 # protobuf cannot hold 2 GB, and a DynaMo model of a 1B+ base is larger.
 EXTERNAL_DATA_BYTES = 1_800_000_000
+
+# The multi-head graph variants: variant -> file (docs/model-format.md)
+VARIANT_FILES = {"fp32": "model.onnx", "mixed": "model_mixed.onnx", "q8": "model_q8.onnx"}
+# weights common to several multi-head variants, stored once (--share-weights)
+SHARED_DATA = "model_shared.onnx_data"
 
 
 def save_graph(m, path, external="auto"):
@@ -53,13 +63,73 @@ def save_graph(m, path, external="auto"):
         onnx.save(m, path)
 
 
-def export_onnx(model, path, with_heads, external="auto"):
-    """Writes the multi-head graph (with_heads) or the base-only graph with recipe/onnx_graph.py."""
+def export_onnx(model, path, with_heads, external="auto", precision="fp32", block_size=32, head_unembed="fp32"):
+    """Writes the multi-head graph (with_heads; fp32 or mixed precision) or the base-only graph with
+    recipe/onnx_graph.py."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     m = build_graph(model.state_dict(), model.cfg, with_heads,
-                    name="dynamo-multi-head" if with_heads else "dynamo-base")
+                    name="dynamo-multi-head" if with_heads else "dynamo-base", precision=precision,
+                    block_size=block_size, head_unembed=head_unembed)
     save_graph(m, path, external)
     return path
+
+
+def external_files(path):
+    """The external-data files a saved graph's initializers point to (file names, sorted)."""
+    m = onnx.load(path, load_external_data=False)
+    locs = set()
+    for t in m.graph.initializer:
+        if t.data_location == onnx.TensorProto.EXTERNAL:
+            locs.update(e.value for e in t.external_data if e.key == "location")
+    return sorted(locs)
+
+
+def share_weights(paths, data_path, min_bytes=1024, align=4096):
+    """Moves every initializer that two or more of the graphs `paths` (in one folder, weights inline)
+    hold with the same dtype, shape and bytes into one ONNX external-data file `data_path`, stored
+    once, and points each graph's copy at it (location, offset, length). Small tensors
+    (< min_bytes) stay inline: ONNX Runtime reads shape constants only inline. Offsets are aligned
+    to `align` bytes. Deterministic: the same graphs give the same bytes. Returns the shared bytes
+    (0: nothing in common, no file written)."""
+    models = [onnx.load(p) for p in paths]
+
+    def key(t):
+        if t.data_location == onnx.TensorProto.EXTERNAL or len(t.raw_data) < min_bytes:
+            return None
+        return (t.data_type, tuple(t.dims), hashlib.sha256(t.raw_data).hexdigest())
+
+    seen = {}
+    for m in models:
+        for k in {key(t) for t in m.graph.initializer} - {None}:
+            seen[k] = seen.get(k, 0) + 1
+    common = {k for k, n in seen.items() if n >= 2}
+    if os.path.exists(data_path):
+        os.remove(data_path)
+    if not common:
+        return 0
+    where = {}
+    name = os.path.basename(data_path)
+    with open(data_path, "wb") as f:
+        for m in models:
+            for t in m.graph.initializer:
+                k = key(t)
+                if k not in common:
+                    continue
+                if k not in where:
+                    f.write(b"\0" * (-f.tell() % align))
+                    where[k] = (f.tell(), len(t.raw_data))
+                    f.write(t.raw_data)
+                offset, length = where[k]
+                t.ClearField("raw_data")
+                t.data_location = onnx.TensorProto.EXTERNAL
+                del t.external_data[:]
+                for field, value in (("location", name), ("offset", str(offset)), ("length", str(length))):
+                    entry = t.external_data.add()
+                    entry.key, entry.value = field, value
+    for m, p in zip(models, paths):
+        onnx.save(m, p)
+        onnx.checker.check_model(p)
+    return sum(length for _, length in where.values())
 
 
 def quantize_q8(src, dst, block_size=32, external="auto"):
@@ -106,23 +176,13 @@ def quantize_q8(src, dst, block_size=32, external="auto"):
                 continue
             W = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)  # [K, N]
             K, N = W.shape
-            nb = (K + block_size - 1) // block_size
-            Kp = nb * block_size
-            Wp = np.zeros((Kp, N), np.float32)
-            Wp[:K] = W
-            Wb = Wp.T.reshape(N, nb, block_size)  # [N, nb, bs]
-            mn = np.minimum(Wb.min(-1), 0.0)
-            mx = np.maximum(Wb.max(-1), 0.0)
-            scale = (mx - mn) / 255.0
-            scale[scale == 0] = 1.0
-            zp = np.clip(np.round(-mn / scale), 0, 255)
-            q = np.clip(np.round(Wb / scale[..., None]) + zp[..., None], 0, 255).astype(np.uint8)
+            q, scale, zp = quantize_blocks(W, block_size)
             base = n.input[1].replace(":", "_").replace(".", "_") + "_q8"
             done[n.input[1]] = (K, N, base)
             g.initializer.extend([
                 numpy_helper.from_array(q, base + "_B"),
-                numpy_helper.from_array(scale.astype(np.float32).reshape(-1), base + "_scales"),
-                numpy_helper.from_array(zp.astype(np.uint8).reshape(-1), base + "_zp"),
+                numpy_helper.from_array(scale, base + "_scales"),
+                numpy_helper.from_array(zp, base + "_zp"),
             ])
             node = helper.make_node("MatMulNBits", [n.input[0], base + "_B", base + "_scales", base + "_zp"],
                                     list(n.output), name=(n.name or base) + "_q8", domain="com.microsoft",
@@ -183,15 +243,31 @@ def hf_config(cfg):
     }
 
 
-# token-tree steps of the multi-head reference, after the chain steps: (parents, keep1, keep2,
-# accepted node to compact the cache to before the next step or None). The second is a chain given
-# as a tree (the full [B, S, S] mask instead of the [B, 1, 1] chain form); the third has two roots.
+# chain steps of the reference (the multi-head and the base-only graph): new tokens per step, and per
+# step num_logits_to_keep and the extra heads' rows (head_logits_rows: None = every row; an int k =
+# the last k rows; a list = those node indices, [] = none)
+CHAIN_STEPS = [(7, 0, None), (1, 0, None), (2, 1, 1), (3, 0, [0, 2]), (1, 1, []), (2, 2, 1), (4, 0, [1])]
+
+# token-tree steps of the multi-head reference, after the chain steps: (parents, keep1, head rows as
+# above, accepted node to compact the cache to before the next step or None). The second is a chain
+# given as a tree (the full [B, S, S] mask instead of the [B, 1, 1] chain form); the third has two
+# roots. Head rows at chosen nodes, as a verification pass asks for them.
 TREE_STEPS = [
-    ([-1, 0, 0, 1, 1, 2, 5], 0, 0, 6),
-    ([-1, 0], 0, 0, None),
+    ([-1, 0, 0, 1, 1, 2, 5], 0, [2, 6], 6),
+    ([-1, 0], 0, None, None),
     ([-1, -1, 1, 0, 2], 2, 3, 2),
+    ([-1, 0, 0, 1, 2, 2], 0, [3], 3),
     ([-1], 1, 1, None),
 ]
+
+
+def head_rows_list(rows, S):
+    """CHAIN_STEPS / TREE_STEPS head rows as an explicit list of node indices."""
+    if rows is None:
+        return list(range(S))
+    if isinstance(rows, int):
+        return list(range(S - rows, S))
+    return list(rows)
 
 
 def tree_mask(parents):
@@ -214,15 +290,16 @@ def tree_depths(parents):
 
 @torch.no_grad()
 def reference(model, ref_dir, seed=7):
-    """PyTorch outputs for check_onnx.mjs: prefill of 7 tokens, then cached chunks of 1, 2, 3, 1, 2 tokens;
-    for the multi-head graph (with its tree_attention_mask input), then the TREE_STEPS: token trees,
-    each followed by a compaction of the cache to one accepted root-to-node path."""
+    """PyTorch outputs for check_onnx.mjs: the CHAIN_STEPS (a prefill of 7 tokens, then cached chunks)
+    and, for the multi-head graph (with its tree_attention_mask input), the TREE_STEPS: token trees,
+    each followed by a compaction of the cache to one accepted root-to-node path. Every multi-head
+    step records its head rows both as the list (headLogitsRows, for graphs with head_logits_rows)
+    and as the smallest covering last-k count (numHeadLogitsToKeep, for older graphs: check_onnx
+    picks the listed rows out of those)."""
     os.makedirs(ref_dir, exist_ok=True)
     cfg = model.cfg
     g = torch.Generator().manual_seed(seed)
-    chunks = [7, 1, 2, 3, 1, 2]
-    keeps = [(0, 0), (0, 0), (1, 1), (0, 2), (1, 0), (2, 1)]
-    total = sum(chunks)
+    total = sum(c[0] for c in CHAIN_STEPS)
     ids = torch.randint(1, cfg.vocab_size, (1, total), generator=g)
     tree_ids = torch.randint(1, cfg.vocab_size, (1, sum(len(t[0]) for t in TREE_STEPS)), generator=g)
     blobs = []
@@ -238,24 +315,31 @@ def reference(model, ref_dir, seed=7):
         offset += a.nbytes
         return rec
 
+    def run(x, am, pi, past, k1, rows, tree=None):
+        S = x.shape[1]
+        rows = head_rows_list(rows, S)
+        lg, hl, pres = model.forward_cached(x, am, pi, past, True, torch.tensor(k1),
+                                            tree_attention_mask=tree,
+                                            head_logits_rows=torch.tensor(rows, dtype=torch.int64))
+        step = {"inputIds": x[0].tolist(), "numLogitsToKeep": k1, "headLogitsRows": rows,
+                "numHeadLogitsToKeep": S - min(rows) if rows else 1, "logits": add(lg), "headLogits": add(hl)}
+        return step, pres
+
     for with_heads, key in ((True, "steps"), (False, "base")):
         C = cfg.num_layers + (cfg.extra_heads if with_heads else 0)
         past = [(torch.zeros(1, cfg.num_heads, 0, cfg.head_dim), torch.zeros(1, cfg.num_heads, 0, cfg.head_dim))
                 for _ in range(C)]
         pos = 0
-        for ch, (k1, k2) in zip(chunks, keeps):
+        for ch, k1, rows in CHAIN_STEPS:
             x = ids[:, pos:pos + ch]
             am = torch.ones(1, pos + ch, dtype=torch.int64)
             pi = torch.arange(pos, pos + ch).unsqueeze(0)
             if with_heads:
-                lg, hl, pres = model.forward_cached(x, am, pi, past, True, torch.tensor(k1), torch.tensor(k2))
+                step, pres = run(x, am, pi, past, k1, rows)
             else:
-                lg, hl, pres = model.forward_cached(x, am, pi, past, False)
-                k1 = k2 = 0
-            step = {"inputIds": x[0].tolist(), "past": pos, "numLogitsToKeep": k1, "numHeadLogitsToKeep": k2,
-                    "logits": add(lg)}
-            if with_heads:
-                step["headLogits"] = add(hl)
+                lg, _, pres = model.forward_cached(x, am, pi, past, False)
+                step = {"inputIds": x[0].tolist(), "numLogitsToKeep": 0, "logits": add(lg)}
+            step["past"] = pos
             meta[key].append(step)
             past = pres
             pos += ch
@@ -263,7 +347,7 @@ def reference(model, ref_dir, seed=7):
             continue
         t0 = 0
         compact = None
-        for parents, k1, k2, accept in TREE_STEPS:
+        for parents, k1, rows, accept in TREE_STEPS:
             S = len(parents)
             if compact is not None:
                 idx = torch.tensor(compact)
@@ -273,10 +357,8 @@ def reference(model, ref_dir, seed=7):
             t0 += S
             am = torch.ones(1, pos + S, dtype=torch.int64)
             pi = torch.tensor([[pos + d for d in tree_depths(parents)]])
-            lg, hl, pres = model.forward_cached(x, am, pi, past, True, torch.tensor(k1), torch.tensor(k2),
-                                                tree_attention_mask=tree_mask(parents))
-            step = {"inputIds": x[0].tolist(), "past": pos, "parents": parents, "numLogitsToKeep": k1,
-                    "numHeadLogitsToKeep": k2, "logits": add(lg), "headLogits": add(hl)}
+            step, pres = run(x, am, pi, past, k1, rows, tree_mask(parents))
+            step.update({"past": pos, "parents": parents})
             if compact is not None:
                 step["compactBefore"] = compact
             meta[key].append(step)
@@ -309,12 +391,34 @@ def main():
                     help="ngrams.bin built by recipe/ngrams.sh (default: WORK/ngrams.bin when it exists)")
     ap.add_argument("--block-size", type=int, default=32)
     ap.add_argument("--name", default="dynamo-tiny-t3")
-    ap.add_argument("--no-q8", action="store_true")
+    ap.add_argument("--variants", default="fp32,mixed,q8",
+                    help="multi-head graph variants to write, comma-separated, of: %s (fp32 is required)"
+                    % ", ".join(VARIANT_FILES))
+    ap.add_argument("--no-q8", action="store_true", help="same as leaving q8 out of --variants")
+    ap.add_argument("--mixed-head-unembed", choices=["fp32", "q8"], default="fp32",
+                    help="mixed graph: the extra heads' rows through the fp32 output embedding, together with "
+                         "head 1's rows (default: its weights are read once per pass), or through an 8-bit copy "
+                         "(cheaper only when many extra-head rows are computed)")
+    ap.add_argument("--default-variant", default=None,
+                    help="the variant loadModel picks when none is asked for (manifest files[].default); "
+                         "default: none marked, which means fp32")
+    ap.add_argument("--share-weights", default="fp32,mixed",
+                    help="variants whose common weights are stored once, in " + SHARED_DATA + " (when two or more "
+                         "of them are written and their weights are not external data anyway); 'none': each graph "
+                         "holds all its weights. Default fp32,mixed: both compute head 1 in fp32 from the same "
+                         "weights; q8 (8-bit everywhere) has only the input embedding in common with them, and "
+                         "sharing it would make a q8-only user download the fp32 weights too")
     ap.add_argument("--random", default=None, help="JSON model config: export random weights (no ckpt)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--external-data", choices=["auto", "always", "never"], default="auto",
                     help="weights in <graph>.onnx_data files: auto = when a graph exceeds 1.8 GB")
     args = ap.parse_args()
+    variants = [v for v in args.variants.split(",") if v and not (args.no_q8 and v == "q8")]
+    bad = [v for v in variants if v not in VARIANT_FILES]
+    if bad or "fp32" not in variants:
+        ap.error("--variants must list fp32 and only %s, got %s" % (", ".join(VARIANT_FILES), args.variants))
+    if args.default_variant is not None and args.default_variant not in variants:
+        ap.error("--default-variant %s is not among --variants %s" % (args.default_variant, ",".join(variants)))
     torch.set_num_threads(args.threads)
     t0 = time.time()
     if args.random:
@@ -333,14 +437,31 @@ def main():
     if os.path.exists(os.path.join(out, "dynamo.json")):
         previous_quality = json.load(open(os.path.join(out, "dynamo.json"))).get("quality")
     os.makedirs(os.path.join(out, "base", "onnx"), exist_ok=True)
+    # graphs of variants not written this time (and their data) must not outlive this export
+    for v, rel in VARIANT_FILES.items():
+        for stale in ([rel, rel + "_data"] if v not in variants else []) + [SHARED_DATA]:
+            if os.path.exists(os.path.join(out, stale)):
+                os.remove(os.path.join(out, stale))
     export_onnx(model, os.path.join(out, "model.onnx"), True, args.external_data)
     export_onnx(model, os.path.join(out, "base", "onnx", "model.onnx"), False, args.external_data)
     print("exported fp32 graphs (%.1fs)" % (time.time() - t0), file=sys.stderr)
+    if "mixed" in variants:
+        export_onnx(model, os.path.join(out, VARIANT_FILES["mixed"]), True, args.external_data, precision="mixed",
+                    block_size=args.block_size, head_unembed=args.mixed_head_unembed)
+        print("mixed: head 1 fp32, extra head layers 8-bit, their unembedding %s" % args.mixed_head_unembed,
+              file=sys.stderr)
     nq = 0
-    if not args.no_q8:
-        nq = quantize_q8(os.path.join(out, "model.onnx"), os.path.join(out, "model_q8.onnx"), args.block_size,
+    if "q8" in variants:
+        nq = quantize_q8(os.path.join(out, "model.onnx"), os.path.join(out, VARIANT_FILES["q8"]), args.block_size,
                          args.external_data)
         print("q8: %d MatMuls -> MatMulNBits" % nq, file=sys.stderr)
+    shared = 0
+    sharing = [v for v in variants if v in args.share_weights.split(",")]
+    graphs = [os.path.join(out, VARIANT_FILES[v]) for v in sharing]
+    if len(graphs) > 1 and not any(external_files(p) for p in graphs):
+        shared = share_weights(graphs, os.path.join(out, SHARED_DATA))
+        print("%s: %d bytes shared by %s" % (SHARED_DATA, shared, ", ".join(VARIANT_FILES[v] for v in sharing)),
+              file=sys.stderr)
     tok = os.path.join(args.work, "tokenizer.json")
     tokcfg = os.path.join(args.work, "tokenizer_config.json")
     if os.path.exists(tok):
@@ -358,13 +479,13 @@ def main():
     reference(model, args.ref)
 
     files = []
-    for role, variant, rel in (("model", "fp32", "model.onnx"), ("model", "q8", "model_q8.onnx"),
+    for role, variant, rel in ([("model", v, VARIANT_FILES[v]) for v in variants] + [
                                ("tokenizer", None, "tokenizer.json"), ("ngrams", None, "ngrams.bin"),
                                ("base-model", "fp32", "base/onnx/model.onnx"),
                                ("base-config", None, "base/config.json"),
                                ("base-tokenizer", None, "base/tokenizer.json"),
                                ("base-tokenizer-config", None, "base/tokenizer_config.json"),
-                               ("base-generation-config", None, "base/generation_config.json")):
+                               ("base-generation-config", None, "base/generation_config.json")]):
         p = os.path.join(out, rel)
         if not os.path.exists(p):
             continue
@@ -372,9 +493,14 @@ def main():
         if variant:
             e["variant"] = variant
         e.update({"path": rel, "sha256": sha256(p), "bytes": os.path.getsize(p)})
-        if rel.endswith(".onnx") and os.path.exists(p + "_data"):
-            e["externalData"] = [{"path": rel + "_data", "sha256": sha256(p + "_data"),
-                                  "bytes": os.path.getsize(p + "_data")}]
+        if role == "model" and variant == args.default_variant:
+            e["default"] = True
+        data_files = external_files(p) if rel.endswith(".onnx") else []
+        if data_files:
+            folder = os.path.dirname(rel)
+            e["externalData"] = [{"path": os.path.join(folder, d) if folder else d,
+                                  "sha256": sha256(os.path.join(os.path.dirname(p), d)),
+                                  "bytes": os.path.getsize(os.path.join(os.path.dirname(p), d))} for d in data_files]
         files.append(e)
 
     data = []
@@ -421,7 +547,7 @@ def main():
             "layerNormEps": cfg.layer_norm_eps,
         },
         "io": {"cacheLayers": cfg.num_layers + cfg.extra_heads, "numLogitsToKeep": True,
-               "numHeadLogitsToKeep": True, "treeAttention": True},
+               "headLogitsRows": True, "treeAttention": True},
         "files": files,
         "decoding": {"topK": 50, "temperature": 0.7, "repetitionPenalty": 1.1, "epsilon": 0.5, "alpha": 1,
                      "blur": 3},
@@ -441,10 +567,19 @@ def main():
             "checkpointSavedAt": state.get("saved_at"),
             "randomWeights": bool(args.random),
             "recipe": "packages/model-tiny/recipe (see README.md)",
-            "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches, tree_attention_mask)",
+            "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches, "
+                     "tree_attention_mask, head_logits_rows)",
             **({"weightsRecoveredFrom": state["recovered_from"]} if state.get("recovered_from") else {}),
-            "q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
-                   "zeroPoints": True, "matmuls": nq},
+            **({"q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
+                       "zeroPoints": True, "matmuls": nq}} if "q8" in variants else {}),
+            **({"mixed": {"fp32": "stem, last base layer, final norm, output embedding (head 1)"
+                                  + (" and the extra heads' rows" if args.mixed_head_unembed == "fp32" else ""),
+                          "q8": "extra head layers" + (" and the extra heads' unembedding (an 8-bit copy of the "
+                                                       "output embedding)" if args.mixed_head_unembed == "q8" else ""),
+                          "op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
+                          "zeroPoints": True, "accuracyLevel": 4}} if "mixed" in variants else {}),
+            **({"sharedWeights": {"path": SHARED_DATA, "bytes": shared,
+                                  "variants": sharing}} if shared else {}),
             "exportedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
         "quality": quality,

@@ -218,8 +218,13 @@ class DynamoModel(nn.Module):
 
     # ------------------------------------------------------------------ cached forward (export)
     def forward_cached(self, input_ids, attention_mask, position_ids, past, with_heads=True,
-                       num_logits_to_keep=None, num_head_logits_to_keep=None, tree_attention_mask=None):
+                       num_logits_to_keep=None, num_head_logits_to_keep=None, tree_attention_mask=None,
+                       head_logits_rows=None):
         """past: list of (k, v) [B, A, P, D] for C = L (+ E) layers. Returns logits, head_logits, presents.
+
+        head_logits_rows (optional, the multi-head graph's `head_logits_rows` input): int64 [R], the
+        new positions (node indices) whose extra-head logits are returned, in that order (R may be 0);
+        it replaces num_head_logits_to_keep when given.
 
         tree_attention_mask (optional, the multi-head graph's `tree_attention_mask` input): [B, S, S]
         (or broadcastable to it, e.g. [B, 1, 1]) integers, non-zero where new token i may attend to
@@ -256,7 +261,10 @@ class DynamoModel(nn.Module):
             for j, layer in enumerate(self.dynamo_heads):
                 hh, pr = layer(stem, cos, sin, mask, past[L + j])
                 presents.append(pr)
-                hh = _keep_last(hh, num_head_logits_to_keep)
+                if head_logits_rows is not None:
+                    hh = hh.index_select(1, head_logits_rows.to(torch.int64).reshape(-1))
+                else:
+                    hh = _keep_last(hh, num_head_logits_to_keep)
                 hl.append(self.embed_out(self.gpt_neox.final_layer_norm(hh)))
             head_logits = torch.stack(hl, dim=1)
         return logits, head_logits, presents

@@ -2,11 +2,17 @@
 # Re-exports the shipped reference model (packages/model-tiny/model/) from a checkpoint (train.py's
 # ckpt.pt format: e.g. retrained head weights, or the shipped weights recovered by ckpt_from_onnx.py)
 # and checks the result, in one command:
-#   1. export.py writes model.onnx (with tree_attention_mask), model_q8.onnx, base/ and dynamo.json
-#      (sha256 / bytes, io flags) into model/, keeping the shipped tokenizer.json and ngrams.bin;
-#   2. check_onnx.mjs: onnxruntime-node == PyTorch (chains, token trees, cache compaction) for the
-#      fp32, q8 and base graphs, and the chain logits of every graph next to the previous export's;
-#   3. check_transformers.mjs: base/ still loads and generates in transformers.js;
+#   1. export.py writes every graph variant — model.onnx (fp32), model_mixed.onnx (head 1 fp32, the
+#      extra heads 8-bit), model_q8.onnx, with tree_attention_mask and head_logits_rows; the weights
+#      model.onnx and model_mixed.onnx share, once, in model_shared.onnx_data — base/ and dynamo.json
+#      (sha256 / bytes, io flags, the default variant) into model/, keeping the shipped
+#      tokenizer.json and ngrams.bin;
+#   2. check_onnx.mjs: onnxruntime-node == PyTorch (chains, token trees, cache compaction, the extra
+#      heads at every row, the last rows, chosen rows and none) for every multi-head graph and the
+#      base graph; the mixed graph's head 1 == model.onnx's (same argmax on every row); the chain
+#      logits of every graph next to the previous export's;
+#   3. check_transformers.mjs: base/ still loads and generates in transformers.js, and greedy
+#      decoding over model.onnx and model_mixed.onnx gives its tokens;
 #   4. the package stays within its 40 MB budget; says whether base/onnx/model.onnx changed.
 #
 # Usage (from anywhere): packages/model-tiny/recipe/reexport.sh CKPT [--eval EVAL_JSON] [--same-weights]
@@ -55,11 +61,20 @@ else
   echo "reexport: base/onnx/model.onnx CHANGED (the base weights differ)"
   [ "$same" = 1 ] && { echo "reexport: --same-weights, but the base graph changed" >&2; exit 1; }
 fi
-total=0
-for f in dynamo.json tokenizer.json model.onnx model_q8.onnx ngrams.bin base/onnx/model.onnx base/config.json \
-  base/tokenizer.json base/tokenizer_config.json base/generation_config.json; do
-  [ -f "$model/$f" ] && total=$((total + $(wc -c < "$model/$f")))
-done
+# every file the manifest lists (external data once), and the manifest itself
+total="$(node -e '
+  const { readFileSync, statSync } = require("node:fs");
+  const dir = process.argv[1];
+  const files = JSON.parse(readFileSync(dir + "/dynamo.json", "utf8")).files;
+  const paths = new Set(["dynamo.json"]);
+  for (const f of files) {
+    paths.add(f.path);
+    for (const d of f.externalData ?? []) paths.add(d.path);
+  }
+  let total = 0;
+  for (const p of paths) total += statSync(dir + "/" + p).size;
+  console.log(total);
+' "$model")"
 limit=$((40 * 1024 * 1024))
 echo "reexport: $model holds $total bytes (budget $limit)"
 [ "$total" -le "$limit" ] || { echo "reexport: over the 40 MB budget" >&2; exit 1; }

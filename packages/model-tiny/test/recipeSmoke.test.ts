@@ -6,9 +6,10 @@ import { parseManifest } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
 
 // The whole recipe at a tiny size: corpus → tokenizer (parity with @huggingface/tokenizers) →
-// training with resume → export (fp32, q8, base-only) → onnxruntime-node logits equal PyTorch's
-// (≤ 1e-4, prefill + cached steps, head layers included) → transformers.js on the base export →
-// the same export with external-data weights.
+// training with resume → export (fp32, mixed, q8, base-only; fp32 and mixed sharing their common
+// weights) → onnxruntime-node logits equal PyTorch's (≤ 1e-4, prefill + cached steps, head layers
+// and listed head rows included) → transformers.js on the base export → the same export with
+// external-data weights.
 describe('model recipe smoke test', () => {
   it('trains, exports and matches PyTorch in onnxruntime-node', () => {
     const work = mkdtempSync(join(tmpdir(), 'dynamo-smoke-'));
@@ -25,12 +26,20 @@ describe('model recipe smoke test', () => {
       const manifest = parseManifest(readFileSync(join(work, 'model-ext', 'dynamo.json'), 'utf8'), 'dynamo.json');
       const data = (path: string) => manifest.files.find((f) => f.path === path)?.externalData?.map((d) => d.path);
       expect(data('model.onnx')).toEqual(['model.onnx_data']);
+      expect(data('model_mixed.onnx')).toEqual(['model_mixed.onnx_data']);
       expect(data('model_q8.onnx')).toEqual(['model_q8.onnx_data']);
       expect(data('base/onnx/model.onnx')).toEqual(['base/onnx/model.onnx_data']);
       for (const f of manifest.files.filter((x) => x.externalData)) {
         const d = f.externalData?.[0];
         expect(d && statSync(join(work, 'model-ext', d.path)).size).toBe(d?.bytes);
       }
+      // the default export: model.onnx and model_mixed.onnx point into one shared data file
+      const shared = parseManifest(readFileSync(join(work, 'model', 'dynamo.json'), 'utf8'), 'dynamo.json');
+      const sharedData = (path: string) => shared.files.find((f) => f.path === path)?.externalData?.map((d) => d.path);
+      expect(sharedData('model.onnx')).toEqual(['model_shared.onnx_data']);
+      expect(sharedData('model_mixed.onnx')).toEqual(['model_shared.onnx_data']);
+      expect(sharedData('model_q8.onnx')).toBeUndefined();
+      expect(shared.io.headLogitsRows).toBe(true);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

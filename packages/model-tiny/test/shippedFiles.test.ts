@@ -11,7 +11,7 @@ describe('@dynamojs/model-tiny shipped files', () => {
   it('is a valid 3-head manifest whose every file matches its sha256 and size', () => {
     expect(manifest.heads).toBe(3);
     expect(manifest.files.length).toBeGreaterThanOrEqual(4);
-    for (const file of manifest.files) {
+    for (const file of [...manifest.files, ...manifest.files.flatMap((f) => f.externalData ?? [])]) {
       const bytes = readFileSync(join(modelDir(), file.path));
       if (file.bytes !== undefined) expect(bytes.length, file.path).toBe(file.bytes);
       expect(file.sha256, `${file.path} has a sha256`).toBeDefined();
@@ -19,14 +19,31 @@ describe('@dynamojs/model-tiny shipped files', () => {
     }
   });
 
-  it('ships every file the locators name, within the 40 MB budget', () => {
-    let total = 0;
+  it('ships every file the locators and the manifest name, within the 40 MB budget', () => {
+    const paths = new Set<string>(['dynamo.json', 'base/tokenizer.json']);
     for (const key of Object.keys(modelFiles) as (keyof typeof modelFiles)[]) {
-      if (key === 'baseDir') continue;
-      total += statSync(modelFilePath(key)).size;
+      if (key !== 'baseDir') paths.add(modelFiles[key]);
     }
-    total += statSync(join(modelDir(), 'base/tokenizer.json')).size;
+    for (const f of manifest.files) {
+      paths.add(f.path);
+      for (const d of f.externalData ?? []) paths.add(d.path);
+    }
+    let total = 0;
+    for (const p of paths) total += statSync(join(modelDir(), p)).size;
     expect(total).toBeLessThanOrEqual(40 * 1024 * 1024);
+  });
+
+  it('lists the multi-head graph variants, fp32 and mixed sharing their common weights', () => {
+    const graphs = manifest.files.filter((f) => f.role === 'model');
+    expect(graphs.map((f) => [f.variant, f.path])).toEqual([
+      ['fp32', modelFiles.model],
+      ['mixed', modelFiles.modelMixed],
+      ['q8', modelFiles.modelQ8],
+    ]);
+    for (const f of graphs.slice(0, 2))
+      expect(f.externalData?.map((d) => d.path)).toEqual([modelFiles.modelSharedWeights]);
+    expect(manifest.io).toMatchObject({ headLogitsRows: true, treeAttention: true, numLogitsToKeep: true });
+    expect(graphs.some((f) => f.default)).toBe(false); // fp32 is the default (see README: mixed is opt-in)
   });
 
   it('records quality and provenance', () => {

@@ -83,6 +83,8 @@ function bareLoop(model) {
   const one = new Tensor('int64', BigInt64Array.of(1n), []);
   // a graph with tree_attention_mask takes it on every run: [1, 1, 1] holding 1 is a chain
   const chainMask = new Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
+  // the extra heads at the last new position (head_logits_rows, graphs that have it)
+  const row0 = new Tensor('int64', BigInt64Array.of(0n), [1]);
   const emptyData = () => new Float32Array(0);
   return {
     async prefill(ids) {
@@ -97,6 +99,8 @@ function bareLoop(model) {
       };
       if (graph.hasLogitsToKeep) feeds.num_logits_to_keep = one;
       if (graph.hasHeadLogitsToKeep) feeds.num_head_logits_to_keep = one;
+      if (graph.hasHeadLogitsRows)
+        feeds.head_logits_rows = new Tensor('int64', BigInt64Array.of(BigInt(ids.length - 1)), [1]);
       if (graph.hasTreeAttention) feeds.tree_attention_mask = chainMask;
       for (const n of graph.pastNames)
         feeds[n] = new Tensor('float32', emptyData(), [1, graph.kvHeads, 0, graph.headDim]);
@@ -112,6 +116,7 @@ function bareLoop(model) {
       };
       if (graph.hasLogitsToKeep) feeds.num_logits_to_keep = one;
       if (graph.hasHeadLogitsToKeep) feeds.num_head_logits_to_keep = one;
+      if (graph.hasHeadLogitsRows) feeds.head_logits_rows = row0;
       if (graph.hasTreeAttention) feeds.tree_attention_mask = chainMask;
       for (let i = 0; i < graph.pastNames.length; i++) feeds[graph.pastNames[i]] = state.out[graph.presentNames[i]];
       const out = await session.run(feeds);

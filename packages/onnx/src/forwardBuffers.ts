@@ -15,12 +15,31 @@ export class ForwardBuffers {
   positions = new BigInt64Array(16);
   depths = new Int32Array(16);
   treeMask = new BigInt64Array(0);
+  /** The extra heads' rows of the last pass (node indices), as the graph input and for the result. */
+  headRows = new BigInt64Array(16);
+  headNodes = new Int32Array(16);
 
   /** Room for S new tokens. */
   reserve(S: number): void {
     this.ids = grow(this.ids, S, (n) => new BigInt64Array(n));
     this.positions = grow(this.positions, S, (n) => new BigInt64Array(n));
     this.depths = grow(this.depths, S, (n) => new Int32Array(n));
+    this.headRows = grow(this.headRows, S, (n) => new BigInt64Array(n));
+    this.headNodes = grow(this.headNodes, S, (n) => new Int32Array(n));
+  }
+
+  /**
+   * The extra heads' rows: the R listed node indices (validated: increasing, below S), or, without
+   * a list, the last R of S nodes. Fills `headNodes[0..R)` and `headRows[0..R)`.
+   */
+  setHeadRows(list: ArrayLike<number> | undefined, R: number, S: number): void {
+    const nodes = this.headNodes;
+    const rows = this.headRows;
+    for (let i = 0; i < R; i++) {
+      const node = list === undefined ? S - R + i : (list[i] as number);
+      nodes[i] = node;
+      rows[i] = BigInt(node);
+    }
   }
 
   /** ids[0..S) = tokens. */

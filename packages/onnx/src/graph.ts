@@ -11,6 +11,8 @@ export interface GraphSpec {
   readonly hasPositionIds: boolean;
   readonly hasLogitsToKeep: boolean;
   readonly hasHeadLogitsToKeep: boolean;
+  /** The graph has `head_logits_rows`: the extra heads' logits only at listed rows (docs/model-format.md). */
+  readonly hasHeadLogitsRows: boolean;
   /** The graph has `tree_attention_mask`: forward runs any token tree (docs/model-format.md). */
   readonly hasTreeAttention: boolean;
   /** Extra heads (E) with a `head_logits` output; 0 for a plain decoder. */
@@ -24,6 +26,7 @@ const OPTIONAL_INPUTS = new Set([
   'position_ids',
   'num_logits_to_keep',
   'num_head_logits_to_keep',
+  'head_logits_rows',
   'tree_attention_mask',
 ]);
 
@@ -120,6 +123,18 @@ export function inspectGraph(
   if (E > 0) need(outputs, 'head_logits', `[batch, ${E}, kept_positions, ${V}]`, 'output');
   if (manifest.io.numLogitsToKeep) need(inputs, 'num_logits_to_keep', '[] int64 scalar', 'input');
   if (manifest.io.numHeadLogitsToKeep && E > 0) need(inputs, 'num_head_logits_to_keep', '[] int64 scalar', 'input');
+  const rowsShape = '[rows] int64';
+  if (manifest.io.headLogitsRows && E > 0) need(inputs, 'head_logits_rows', rowsShape, 'input');
+  if (inputs.has('head_logits_rows') && inputs.has('num_head_logits_to_keep')) {
+    throw formatError(
+      file,
+      'head_logits_rows',
+      'head_logits_rows or num_head_logits_to_keep',
+      'both',
+      'the graph has both "head_logits_rows" and "num_head_logits_to_keep": a graph selects the extra heads\' ' +
+        'rows with one of them (docs/model-format.md).',
+    );
+  }
   const treeShape = '[batch, sequence, sequence] int64';
   if (manifest.io.treeAttention) need(inputs, 'tree_attention_mask', treeShape, 'input');
   if (inputs.has('tree_attention_mask') && !inputs.has('position_ids')) {
@@ -162,6 +177,16 @@ export function inspectGraph(
           `(architecture.attentionHeads = ${A}, architecture.headDim = ${D}).`,
       );
     }
+  }
+  const rows = tensorMeta(metaOf(inMeta, 'head_logits_rows'));
+  if (rows && (rows.type !== 'int64' || rows.shape.length !== 1)) {
+    throw formatError(
+      file,
+      'head_logits_rows',
+      rowsShape,
+      `${shapeText(rows.shape)} ${rows.type}`,
+      `input "head_logits_rows" has shape ${shapeText(rows.shape)} ${rows.type}, expected ${rowsShape}.`,
+    );
   }
   const tree = tensorMeta(metaOf(inMeta, 'tree_attention_mask'));
   if (tree && (tree.type !== 'int64' || tree.shape.length !== 3)) {
@@ -214,6 +239,7 @@ export function inspectGraph(
     hasPositionIds: inputs.has('position_ids'),
     hasLogitsToKeep: inputs.has('num_logits_to_keep'),
     hasHeadLogitsToKeep: inputs.has('num_head_logits_to_keep'),
+    hasHeadLogitsRows: E > 0 && inputs.has('head_logits_rows'),
     hasTreeAttention: inputs.has('tree_attention_mask'),
     extraHeads: E,
     pastNames,

@@ -36,7 +36,10 @@ export interface WasmSettings {
 export interface LoadOptions {
   /** `'auto'` (default) tries the best available device and falls back; see `model.deviceReport`. */
   readonly device?: DeviceRequest;
-  /** Which model file: `'fp32'` (default), `'q8'`, … (a `variant` of a `role: "model"` file). */
+  /**
+   * Which model file: a `variant` of a `role: "model"` file (`'fp32'`, `'mixed'`, `'q8'`, …).
+   * Default: the file the manifest marks `"default": true`, else `'fp32'`.
+   */
   readonly variant?: string;
   /** Load the base-only graph (`base/onnx/model.onnx`) as a 1-head model: the plain AR baseline. */
   readonly baseOnly?: boolean;
@@ -253,7 +256,9 @@ async function resolveModel(source: ModelSource, options: LoadOptions): Promise<
     }
     const entry =
       options.variant === undefined
-        ? (candidates.find((f) => (f.variant ?? 'fp32') === 'fp32') ?? candidates[0])
+        ? (candidates.find((f) => f.default === true) ??
+          candidates.find((f) => (f.variant ?? 'fp32') === 'fp32') ??
+          candidates[0])
         : candidates.find((f) => (f.variant ?? 'fp32') === options.variant);
     if (!entry) {
       throw new DynamoError(

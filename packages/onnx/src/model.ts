@@ -1,4 +1,5 @@
 import {
+  checkHeadRows,
   checkInteger,
   checkTokenIds,
   checkTokenTree,
@@ -45,11 +46,17 @@ class OnnxForwardResult implements ForwardResult {
     readonly heads: number,
     readonly positionCount: number,
     readonly headPositionCount: number,
+    /** Node index of each returned extra-head row (a view of the cache's buffer). */
+    readonly headRows: Int32Array,
     private readonly base: Float32Array,
     private readonly baseRow0: number,
     private readonly extra: Float32Array | undefined,
     private readonly extraRows: number,
-    private readonly extraRow0: number,
+    /**
+     * Tensor row of node n in head_logits = n - extraNode0 (the graph returned the last rows), or
+     * -1 when the graph returned exactly the listed rows (tensor row i = returned row i).
+     */
+    private readonly extraNode0: number,
     private readonly vocab: number,
   ) {}
 
@@ -77,7 +84,8 @@ class OnnxForwardResult implements ForwardResult {
       const start = (this.baseRow0 + i) * V;
       return this.base.subarray(start, start + V);
     }
-    const start = ((head - 1) * this.extraRows + this.extraRow0 + i) * V;
+    const row = this.extraNode0 < 0 ? i : (this.headRows[i] as number) - this.extraNode0;
+    const start = ((head - 1) * this.extraRows + row) * V;
     return (this.extra as Float32Array).subarray(start, start + V);
   }
 }
@@ -136,6 +144,7 @@ export class OnnxModel implements MultiTokenModel {
       device: parts.device,
       ...(manifest.decoding && { decoding: manifest.decoding }),
       treeAttention: graph.hasTreeAttention,
+      headLogitsRows: graph.hasHeadLogitsRows,
     });
     if (graph.hasTreeAttention) this.#chainMask = new ort.Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
     this.#ones = new BigInt64Array(this.#context).fill(1n);
@@ -263,8 +272,17 @@ export class OnnxModel implements MultiTokenModel {
     const K = resolvePositions('positions', options.positions ?? 'last', S);
     const E = this.graph.extraHeads;
     const headSel = options.headPositions ?? options.positions ?? 'last';
-    const skipHeads = E === 0 || headSel === 'none';
-    const K2 = skipHeads ? 1 : resolvePositions('headPositions', headSel as PositionSelection, S);
+    // R: the extra heads' rows returned, `list`: the node indices asked for (else the last R)
+    let R = 0;
+    let list: ArrayLike<number> | undefined;
+    if (typeof headSel === 'string' || typeof headSel === 'number') {
+      if (headSel !== 'none') R = resolvePositions('headPositions', headSel, S);
+    } else {
+      R = checkHeadRows(headSel, S);
+      list = headSel;
+    }
+    if (E === 0) R = 0;
+    buffers.setHeadRows(list, R, S);
     throwIfAborted(options.signal, 'forward pass');
 
     const Tensor = this.#ort.Tensor;
@@ -286,7 +304,12 @@ export class OnnxModel implements MultiTokenModel {
       const names = this.graph.pastNames;
       for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
       if (this.graph.hasLogitsToKeep) feeds.num_logits_to_keep = this.#scalar(K);
-      if (this.graph.hasHeadLogitsToKeep) feeds.num_head_logits_to_keep = this.#scalar(K2);
+      // the extra heads' rows: exactly the rows (none when skipped), or the last K2 rows covering them
+      if (this.graph.hasHeadLogitsRows)
+        feeds.head_logits_rows = new Tensor('int64', buffers.headRows.subarray(0, R), [R]);
+      if (this.graph.hasHeadLogitsToKeep) {
+        feeds.num_head_logits_to_keep = this.#scalar(R === 0 ? 1 : S - (buffers.headNodes[0] as number));
+      }
 
       let out: Record<string, OrtTensor>;
       try {
@@ -301,6 +324,27 @@ export class OnnxModel implements MultiTokenModel {
         );
       }
       const present = this.graph.presentNames.map((n) => out[n] as OrtTensor);
+      let extra: Float32Array | undefined;
+      let extraRows = 0;
+      let extraNode0 = -1;
+      if (R > 0) {
+        const head = out.head_logits as OrtTensor;
+        extraRows = head.dims[2] as number;
+        const exact = this.graph.hasHeadLogitsRows;
+        const needed = exact ? R : S - (buffers.headNodes[0] as number);
+        if (exact ? extraRows !== needed : extraRows < needed) {
+          // a graph that breaks the contract: leave the cache as it was
+          for (const t of present) t.dispose();
+          throw new DynamoError(
+            DynamoErrorCode.MODEL_FORMAT,
+            `${this.file}: "head_logits" has ${extraRows} rows per head, expected ${exact ? '' : 'at least '}` +
+              `${needed} (docs/model-format.md).`,
+            { details: { file: this.file, tensor: 'head_logits', expected: needed, actual: extraRows } },
+          );
+        }
+        extra = head.data as Float32Array;
+        if (!exact) extraNode0 = S - extraRows;
+      }
       if (cache.disposed) {
         for (const t of present) t.dispose();
         throw new DynamoError(DynamoErrorCode.DISPOSED, 'The KV cache was disposed during the forward pass.');
@@ -310,22 +354,16 @@ export class OnnxModel implements MultiTokenModel {
       const logits = out.logits as OrtTensor;
       const baseRows = logits.dims[1] as number;
       const base = logits.data as Float32Array;
-      let extra: Float32Array | undefined;
-      let extraRows = 0;
-      if (!skipHeads) {
-        const head = out.head_logits as OrtTensor;
-        extra = head.data as Float32Array;
-        extraRows = head.dims[2] as number;
-      }
       return new OnnxForwardResult(
-        skipHeads ? 1 : 1 + E,
+        R === 0 ? 1 : 1 + E,
         K,
-        skipHeads ? 0 : K2,
+        R,
+        buffers.headNodes.subarray(0, R),
         base,
         baseRows - K,
         extra,
         extraRows,
-        extraRows - K2,
+        extraNode0,
         this.#vocab,
       );
     } finally {

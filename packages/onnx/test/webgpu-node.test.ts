@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import type { OnnxModel } from '@dynamojs/onnx';
 import { loadModel } from '@dynamojs/onnx/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FIXTURE, MODELS, maxAbsDiff, pathTo, randomTree, TREE_MODELS, tokens } from './helpers.js';
+import { FIXTURE, MODEL_TINY, MODELS, maxAbsDiff, pathTo, randomTree, TREE_MODELS, tokens } from './helpers.js';
 
 /** Largest |logit| of a row. */
 function scale(row: Float32Array): number {
@@ -146,6 +146,96 @@ describe.skipIf(!runnable).each(TREE_MODELS)('webgpu in Node, token trees, $name
     cc.dispose();
   }, 300_000);
 });
+
+const ROWS_VARIANTS = MODELS.some((m) => m.name === 'model-tiny') ? ['fp32', 'mixed'] : [];
+
+describe.skipIf(!runnable).each(ROWS_VARIANTS)(
+  'webgpu in Node, extra heads at listed rows, model-tiny %s',
+  (variant) => {
+    let gpu: OnnxModel;
+    let cpu: OnnxModel;
+    beforeAll(async () => {
+      gpu = await loadModel(MODEL_TINY, { device: 'webgpu', variant });
+      cpu = await loadModel(MODEL_TINY, { device: 'cpu', variant });
+    });
+    afterAll(async () => {
+      await gpu?.dispose();
+      await cpu?.dispose();
+    });
+
+    it("listed tree nodes equal 'all' at those nodes on the GPU, and the CPU's rows; 'none' skips the heads", async () => {
+      expect(gpu.metadata.device).toBe('webgpu');
+      expect(gpu.metadata.headLogitsRows).toBe(true);
+      const { heads, vocabSize } = gpu.metadata;
+      const prompt = tokens(9, vocabSize, 51);
+      const parents = randomTree(9, 8);
+      const ids = tokens(9, vocabSize, 52);
+      const list = [1, 4, 8];
+      const run = async (model: OnnxModel, headPositions: 'all' | 'none' | number[]) => {
+        const cache = model.createCache();
+        // the prompt without the extra heads (no head rows at all), then the tree
+        const first = await model.forward(prompt, cache, { headPositions: 'none' });
+        expect(first.heads).toBe(1);
+        const r = await model.forward(ids, cache, { positions: 'all', headPositions, tree: { parents } });
+        const out = {
+          heads: r.heads,
+          headRows: Array.from(r.headRows ?? []),
+          rows: Array.from({ length: r.heads }, (_, h) =>
+            Array.from({ length: h === 0 ? r.positionCount : r.headPositionCount }, (_, i) => r.logits(h, i).slice()),
+          ),
+          location: (cache as { location?: string }).location,
+        };
+        cache.dispose();
+        return out;
+      };
+      const all = await run(gpu, 'all');
+      const some = await run(gpu, list);
+      const none = await run(gpu, 'none');
+      const cpuAll = await run(cpu, 'all');
+      expect(some.location).toBe('gpu-buffer');
+      expect(some.headRows).toEqual(list);
+      expect(none.heads).toBe(1);
+      expect(none.headRows).toEqual([]);
+      let sameDevice = 0;
+      let acrossDevices = 0;
+      let scaleMax = 1;
+      for (let i = 0; i < 9; i++) {
+        sameDevice = Math.max(
+          sameDevice,
+          maxAbsDiff(some.rows[0]?.[i] as Float32Array, all.rows[0]?.[i] as Float32Array),
+        );
+        sameDevice = Math.max(
+          sameDevice,
+          maxAbsDiff(none.rows[0]?.[i] as Float32Array, all.rows[0]?.[i] as Float32Array),
+        );
+        acrossDevices = Math.max(
+          acrossDevices,
+          maxAbsDiff(some.rows[0]?.[i] as Float32Array, cpuAll.rows[0]?.[i] as Float32Array),
+        );
+        scaleMax = Math.max(scaleMax, scale(cpuAll.rows[0]?.[i] as Float32Array));
+      }
+      let extraAcross = 0;
+      for (let h = 1; h < heads; h++)
+        for (const [i, node] of list.entries()) {
+          sameDevice = Math.max(
+            sameDevice,
+            maxAbsDiff(some.rows[h]?.[i] as Float32Array, all.rows[h]?.[node] as Float32Array),
+          );
+          extraAcross = Math.max(
+            extraAcross,
+            maxAbsDiff(some.rows[h]?.[i] as Float32Array, cpuAll.rows[h]?.[node] as Float32Array),
+          );
+          scaleMax = Math.max(scaleMax, scale(cpuAll.rows[h]?.[node] as Float32Array));
+        }
+      expect(sameDevice).toBeLessThanOrEqual(1e-4 * scaleMax);
+      // SwiftShader's float math differs from MLAS by ~1e-4 of the logit scale (see above)
+      expect(acrossDevices).toBeLessThanOrEqual(1e-3 * scaleMax);
+      // the mixed graph's extra heads use 8-bit weights: the CPU's int8 kernels also round the
+      // activations to 8 bits (accuracy_level 4), the WebGPU kernel does not
+      expect(extraAcross).toBeLessThanOrEqual((variant === 'mixed' ? 3e-2 : 1e-3) * scaleMax);
+    }, 300_000);
+  },
+);
 
 describe.skipIf(!runnable)('webgpu in Node, fixture: soak and auto', () => {
   let small: OnnxModel;

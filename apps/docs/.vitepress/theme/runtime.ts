@@ -113,8 +113,10 @@ function progressSource(root: URL, onBytes: (n: number) => void): ModelSource {
 interface ManifestFile {
   readonly role: string;
   readonly variant?: string;
+  readonly default?: boolean;
   readonly path: string;
   readonly bytes?: number;
+  readonly externalData?: readonly { readonly path: string; readonly bytes?: number }[];
 }
 
 const loads = new Map<string, Promise<Reference>>();
@@ -153,7 +155,9 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
   };
   const want = (role: string, variant?: string) =>
     manifest.files.find((f) => f.role === role && (variant === undefined || (f.variant ?? 'fp32') === variant));
-  const files = [want('model', 'fp32'), want('base-model'), want('tokenizer'), want('ngrams')];
+  // the multi-head graph loadModel picks (the manifest's default, else fp32) and its external data
+  const graph = manifest.files.find((f) => f.role === 'model' && f.default === true) ?? want('model', 'fp32');
+  const files = [graph, ...(graph?.externalData ?? []), want('base-model'), want('tokenizer'), want('ngrams')];
   const total = files.reduce((s, f) => s + (f?.bytes ?? 0), 0);
   let loaded = 0;
   let phase = 'Downloading the model';

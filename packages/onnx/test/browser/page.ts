@@ -35,27 +35,38 @@ function countGpuBuffers(): void {
   };
 }
 
-export async function run(base: string, modelPath = '/model/', soak = true) {
+export async function run(base: string, modelPath = '/model/', soak = true, variant?: string) {
   countGpuBuffers();
-  const opts = { wasm: { wasmPaths: `${base}/ort/`, numThreads: 1 } };
+  const opts = { wasm: { wasmPaths: `${base}/ort/`, numThreads: 1 }, ...(variant && { variant }) };
   const gpu = await loadModel(`${base}${modelPath}`, { ...opts, device: 'auto' });
   const cpu = await loadModel(`${base}${modelPath}`, { ...opts, device: 'wasm' });
-  const { heads, vocabSize } = gpu.metadata;
+  const { vocabSize } = gpu.metadata;
   const ids = Array.from({ length: 38 }, (_, i) => 1 + ((i * 37) % (vocabSize - 1)));
   const cg = gpu.createCache();
   const cc = cpu.createCache();
+  // the largest |Δlogit| of head 0 and of the extra heads, and the largest |logit|
   let worst = 0;
+  let worstExtra = 0;
   let logitScale = 0;
-  const compare = async (chunk: number[], positions: 'last' | 'all', parents?: number[]) => {
-    const tree = parents && { parents };
-    const a = await gpu.forward(chunk, cg, { positions, ...(tree && { tree }) });
-    const rows = Array.from({ length: heads }, (_, h) =>
-      Array.from({ length: a.positionCount }, (_, i) => a.logits(h, i).slice()),
+  const headRows: number[][] = [];
+  const compare = async (
+    chunk: number[],
+    positions: 'last' | 'all',
+    parents?: number[],
+    headPositions?: 'none' | number[],
+  ) => {
+    const options = { positions, ...(parents && { tree: { parents } }), ...(headPositions && { headPositions }) };
+    const a = await gpu.forward(chunk, cg, options);
+    const rows = Array.from({ length: a.heads }, (_, h) =>
+      Array.from({ length: h === 0 ? a.positionCount : a.headPositionCount }, (_, i) => a.logits(h, i).slice()),
     );
-    const b = await cpu.forward(chunk, cc, { positions, ...(tree && { tree }) });
-    for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < b.positionCount; i++) {
-        worst = Math.max(worst, maxAbsDiff(rows[h]?.[i] as Float32Array, b.logits(h, i)));
+    if (headPositions) headRows.push(Array.from(a.headRows ?? []));
+    const b = await cpu.forward(chunk, cc, options);
+    for (let h = 0; h < b.heads; h++) {
+      for (let i = 0; i < (h === 0 ? b.positionCount : b.headPositionCount); i++) {
+        const d = maxAbsDiff(rows[h]?.[i] as Float32Array, b.logits(h, i));
+        if (h === 0) worst = Math.max(worst, d);
+        else worstExtra = Math.max(worstExtra, d);
         logitScale = Math.max(logitScale, scale(b.logits(h, i)));
       }
     }
@@ -80,6 +91,9 @@ export async function run(base: string, modelPath = '/model/', soak = true) {
     await compare(ids.slice(31, 33), 'all');
     locationAfterCompact = cg.location;
     treePasses++;
+    // the extra heads at listed nodes only, then none at all
+    await compare(ids.slice(33, 38), 'all', [-1, 0, 0, 1, 2], [2, 4]);
+    await compare(ids.slice(20, 22), 'all', undefined, 'none');
   }
   // soak: 300 steps with chunks and trims; live GPU buffers must stay flat (replaced tensors are
   // released to ORT's buffer pool, not leaked)
@@ -97,7 +111,9 @@ export async function run(base: string, modelPath = '/model/', soak = true) {
     treePasses,
     locationAfterCompact,
     worst,
+    worstExtra,
     logitScale,
+    headRows,
     lengthAfterSoak: cg.length,
     liveCaches: gpu.liveCaches,
     buffers: [...buffers, liveBuffers],
