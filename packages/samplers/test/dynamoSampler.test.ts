@@ -44,7 +44,7 @@ describe('dynamo(): options', () => {
     expect(s.options).toMatchObject({
       preset: 'paper',
       draw: 'thresholded',
-      headTemperature: 0.7,
+      headTemperature: [0.7],
       contextPenalty: 1,
       epsilon: 0.5,
       alpha: 1,
@@ -80,6 +80,8 @@ describe('dynamo(): options', () => {
       { preset: 'fast' },
       { draw: 'blurred' },
       { headTemperature: 0 },
+      { headTemperature: [] },
+      { headTemperature: [1, -1] },
       { contextPenalty: 0.5 },
     ]) {
       expect(codeOf(() => dynamo({ tables, ...(bad as object) }))).toBe(DynamoErrorCode.INVALID_OPTION);

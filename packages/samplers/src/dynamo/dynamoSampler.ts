@@ -67,12 +67,14 @@ export interface DynamoOptions {
   /** Where the emitted n-gram is drawn from (see {@link DynamoDraw}). Default 'joint' ('calibrated'), 'thresholded' ('paper'). */
   readonly draw?: DynamoDraw;
   /**
-   * Temperature of the extra heads' (1, 2, …) top-k distributions in the multi-token joint (> 0).
-   * Head 0 — the base model — always uses `temperature`, as one-token steps do. Default 1
-   * ('calibrated': an extra head estimates a marginal over the tokens before its own, which is
-   * already broader than the base's next-token distribution); 'paper': the same as `temperature`.
+   * Temperature of the extra heads' (1, 2, …) top-k distributions in the multi-token joint (> 0):
+   * one number for every extra head, or one per extra head (`[T₁, T₂]`). Head 0 — the base model —
+   * always uses `temperature`, as one-token steps do. How sharp an extra head is depends on how it
+   * was trained, so the right value is the model's: `dynamo calibrate` fits it by maximum
+   * likelihood on the base model's own samples and the model's manifest recommends it
+   * (`decoding.headTemperature`). Default 1 ('calibrated'); 'paper': the same as `temperature`.
    */
-  readonly headTemperature?: number;
+  readonly headTemperature?: number | readonly number[];
   /**
    * Divides a cell once per token of it found in the last `repetitionWindow` history tokens (≥ 1;
    * 1 = off). Default 3 ('calibrated'), 1 ('paper').
@@ -144,7 +146,8 @@ export interface ResolvedDynamoOptions {
   readonly preset: DynamoPreset;
   readonly epsilon: number;
   readonly draw: DynamoDraw;
-  readonly headTemperature: number;
+  /** Per extra head (index 0 = head 1). */
+  readonly headTemperature: readonly number[];
   readonly contextPenalty: number;
   readonly alpha: number;
   readonly topK: number;
@@ -209,14 +212,7 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
     preset,
     epsilon: checkNumber('epsilon', options.epsilon ?? defaults.epsilon, { min: 0, max: 1 }),
     draw: checkEnum('draw', options.draw ?? defaults.draw, ['joint', 'thresholded']),
-    headTemperature: checkNumber(
-      'headTemperature',
-      options.headTemperature ?? defaults.headTemperature ?? temperature,
-      {
-        min: 0,
-        minExclusive: true,
-      },
-    ),
+    headTemperature: headTemperatures(options.headTemperature ?? defaults.headTemperature ?? temperature),
     contextPenalty: checkNumber('contextPenalty', options.contextPenalty ?? defaults.contextPenalty, { min: 1 }),
     alpha: checkNumber('alpha', options.alpha ?? defaults.alpha, { min: 0 }),
     topK,
@@ -268,6 +264,26 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
     throw vocabMismatch(options.tables.vocabSize, options.vocabSize);
   }
   return resolved;
+}
+
+/** `headTemperature` as a list (one per extra head; the last repeats), each > 0. */
+function headTemperatures(value: number | readonly number[]): readonly number[] {
+  const list = typeof value === 'number' ? [value] : Array.isArray(value) ? value : [Number.NaN];
+  if (list.length === 0 || list.length > 8) {
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_OPTION,
+      'Option "headTemperature" must be a number > 0 or a list of 1 to 8 of them (one per extra head).',
+      { details: { option: 'headTemperature', actual: value } },
+    );
+  }
+  return Object.freeze(
+    list.map((t, i) =>
+      checkNumber(typeof value === 'number' ? 'headTemperature' : `headTemperature[${i}]`, t, {
+        min: 0,
+        minExclusive: true,
+      }),
+    ),
+  );
 }
 
 function vocabMismatch(tables: number, model: number): DynamoError {
@@ -377,7 +393,8 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
       if (h0.count === 0) throw allMaskedError('dynamo', 0);
       for (let h = 1; h < nMax; h++) {
         const head = heads[h] as HeadTopK;
-        selectHeadTopK(headLogits(view, h), o.jointTopK, o.temperature, head, h, o.headTemperature);
+        const T = o.headTemperature[Math.min(h - 1, o.headTemperature.length - 1)] as number;
+        selectHeadTopK(headLogits(view, h), o.jointTopK, o.temperature, head, h, T);
         if (head.count === 0) {
           nMax = h; // an all-masked head cannot propose tokens: use fewer heads
           break;
