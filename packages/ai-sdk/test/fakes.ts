@@ -84,7 +84,9 @@ export class ScriptedModel implements MultiTokenModel {
     cache.tokens.push(...Array.from(newTokens));
     const chunk = newTokens.length;
     const baseRows = rows(options.positions ?? 'last', chunk);
-    const headRows = rows(options.headPositions ?? options.positions ?? 'last', chunk);
+    const headSelection = options.headPositions ?? options.positions ?? 'last';
+    if (typeof headSelection === 'object') throw new Error('the script model does not model lists of head rows');
+    const headRows = rows(headSelection, chunk);
     const V = this.metadata.vocabSize;
     const heads = headRows === 0 ? 1 : this.metadata.heads;
     const out = (head: number, index: number): Float32Array => {

@@ -227,7 +227,9 @@ describe('dynamo CLI (in-process)', () => {
       },
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/config\s+runs\s+tokens\/s\s+tok\/pass\s+speed-up\s+efficiency\s+pass ms\s+pass cost\s+select ms/);
+    expect(r.stdout).toMatch(
+      /config\s+runs\s+tokens\/s\s+tok\/pass\s+speed-up\s+efficiency\s+pass ms\s+pass cost\s+select ms/,
+    );
     expect(r.stdout).toMatch(/verified .*identical to ar-greedy: 3\/3/);
   });
 });

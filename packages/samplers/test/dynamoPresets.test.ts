@@ -129,8 +129,10 @@ describe("preset 'calibrated'", () => {
     const recent = new Set(history);
     for (let seed = 0; seed < 300; seed++) {
       const l = randomHeadLogits(V, 3, seed, 1.5);
-      for (const t of withPenalty.sample(makeStepView(l, { seed, history }))) if (recent.has(t)) inHistoryWith++;
-      for (const t of without.sample(makeStepView(l, { seed, history }))) if (recent.has(t)) inHistoryWithout++;
+      for (const t of Array.from(withPenalty.sample(makeStepView(l, { seed, history }))))
+        if (recent.has(t)) inHistoryWith++;
+      for (const t of Array.from(without.sample(makeStepView(l, { seed, history }))))
+        if (recent.has(t)) inHistoryWithout++;
     }
     expect(inHistoryWith).toBeLessThan(inHistoryWithout);
   });
