@@ -40,4 +40,10 @@ export interface Draft {
    */
   readonly probability?: (i: number) => number;
   readonly distribution?: (i: number) => ArrayLike<number>;
+  /**
+   * Optional: the drafter's estimate of the probability that verification accepts the path up to
+   * node i (≤ its parent's). Generation uses it to compute the extra heads only at the nodes where
+   * acceptance most likely stops (`headRows` as a number), not at every node of a tree.
+   */
+  readonly scores?: ArrayLike<number>;
 }

@@ -6,7 +6,7 @@
 
 export type { GenerationStream } from './generate.js';
 export { generate, stream, toReadableStream } from './generate.js';
-export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, MODES } from './options.js';
+export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, DEFAULT_TREE_HEAD_ROWS, MODES } from './options.js';
 export type {
   FinishReason,
   GenerateEvent,

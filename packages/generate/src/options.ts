@@ -45,6 +45,12 @@ export const DEFAULT_MAX_NEW_TOKENS = 128;
 /** Most drafted tokens (chain or tree nodes) per verification pass, unless `maxDraftTokens` says otherwise. */
 export const DEFAULT_MAX_DRAFT_TOKENS = 64;
 
+/**
+ * Extra heads' rows of a tree pass, unless `headRows` says otherwise: the nodes where acceptance
+ * most likely stops (one of them is where the next draft is made).
+ */
+export const DEFAULT_TREE_HEAD_ROWS = 3;
+
 /** Options after validation and defaults. */
 export interface ResolvedOptions {
   readonly model: MultiTokenModel;
@@ -58,7 +64,8 @@ export interface ResolvedOptions {
   readonly processors: readonly LogitsProcessor[];
   readonly drafter: Drafter;
   readonly maxDraftTokens: number;
-  readonly headRows: 'all' | 'last';
+  /** 'auto': chains 'all', trees the DEFAULT_TREE_HEAD_ROWS likeliest end nodes. */
+  readonly headRows: 'auto' | 'all' | 'last' | number;
   readonly verification: 'match' | 'speculative';
   /** What checks drafts in 'verified' mode (from `verifier`, else from `verification`). */
   readonly verifier: Verifier;
@@ -184,7 +191,12 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
       ? DEFAULT_MAX_DRAFT_TOKENS
       : checkInteger('maxDraftTokens', options.maxDraftTokens, { min: 0 });
 
-  const headRows = options.headRows === undefined ? 'all' : checkEnum('headRows', options.headRows, ['all', 'last']);
+  const headRows =
+    options.headRows === undefined
+      ? 'auto'
+      : typeof options.headRows === 'number'
+        ? checkInteger('headRows', options.headRows, { min: 1 })
+        : checkEnum('headRows', options.headRows, ['all', 'last']);
 
   const verification =
     options.verification === undefined

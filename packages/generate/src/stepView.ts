@@ -26,6 +26,7 @@ export class View implements StepView {
   readonly signal: AbortSignal | undefined;
   private result: ForwardResult | undefined = undefined;
   private index: number | undefined = undefined;
+  private headIndex: number | undefined = undefined;
   private readonly historyBuffer: TokenBuffer;
   private readonly processors: readonly LogitsProcessor[];
   private readonly scratch: (Float32Array | undefined)[] = [];
@@ -54,10 +55,15 @@ export class View implements StepView {
     return this.historyBuffer.view();
   }
 
-  /** Points the view at row `index` of `result` (undefined: the last row). */
-  at(result: ForwardResult, index: number | undefined): void {
+  /**
+   * Points the view at row `index` of `result` (undefined: the last row) for head 0, and at row
+   * `headIndex` for the extra heads (default: the same index; the extra heads may be returned at
+   * other rows than head 0 — `ForwardResult.headRows`).
+   */
+  at(result: ForwardResult, index: number | undefined, headIndex: number | undefined = index): void {
     this.result = result;
     this.index = index;
+    this.headIndex = headIndex;
     this.processedMask = 0;
   }
 
@@ -75,7 +81,7 @@ export class View implements StepView {
         { details: { actual: head, expected: `0..${this.heads - 1}` } },
       );
     }
-    const raw = result.logits(head, this.index);
+    const raw = result.logits(head, head === 0 ? this.index : this.headIndex);
     if (this.processors.length === 0) return raw;
     const bit = 1 << head;
     let buf = this.scratch[head];

@@ -55,12 +55,18 @@ export interface GenerateOptions {
    */
   readonly maxDraftTokens?: number;
   /**
-   * `'verified'` mode: the rows of a verification pass at which the extra heads' logits are
-   * computed. `'all'` (default): drafts are ready after every pass, whatever was rejected. `'last'`:
-   * only the last row — each extra head costs one vocabulary-sized product instead of one per
-   * chunk token, but after a rejection the next pass runs without drafts. Same tokens either way.
+   * `'verified'` mode: the nodes of a verification pass at which the extra heads' logits are
+   * computed — the next draft is made from them at the node where acceptance stops, so a node
+   * without them leaves the next draft to head-free sources (n-gram tables, prompt lookup).
+   * - a number R: the R nodes where acceptance most likely stops, by the draft's `scores` (else by
+   *   depth) — on a graph with `head_logits_rows` only those rows pay for the extra heads'
+   *   unembedding (`metadata.headLogitsRows`);
+   * - `'all'`: every node (drafts are ready wherever acceptance stops);
+   * - `'last'`: the last node only (a chain's: the pass that accepts everything);
+   * - default: `'all'` for chains, 3 for trees.
+   * Same tokens either way.
    */
-  readonly headRows?: 'all' | 'last';
+  readonly headRows?: 'all' | 'last' | number;
   /**
    * `'verified'` mode: how a draft is checked.
    * - `'match'` (default): the sampler chooses the exact token at each row; the draft is accepted

@@ -1,4 +1,5 @@
 import {
+  checkHeadRows,
   checkTokenTree,
   type Drafter,
   DynamoError,
@@ -56,6 +57,8 @@ export interface ForwardCall {
   headPositions: PositionSelection | 'none';
   /** The tree's parents when the call passed `options.tree`. */
   parents?: number[];
+  /** The extra heads' nodes when the call listed them. */
+  headRows?: number[];
 }
 
 class FakeCache implements KVCache {
@@ -216,13 +219,17 @@ export class FakeModel implements MultiTokenModel {
       });
     }
     const positions = options.positions ?? 'last';
-    const headPositions = options.headPositions ?? positions;
-    if (typeof headPositions === 'object') throw new Error('FakeModel does not model lists of head rows');
+    const headSelection = options.headPositions ?? positions;
+    const headList = typeof headSelection === 'object' ? Array.from(headSelection) : undefined;
+    if (headList !== undefined) checkHeadRows(headList, n);
+    const headPositions: PositionSelection | 'none' =
+      headList === undefined ? (headSelection as PositionSelection | 'none') : headList.length === 0 ? 'none' : 'all';
     this.calls.push({
       tokens: Array.from(newTokens),
       cacheLengthBefore: cache.length,
       positions,
       headPositions,
+      ...(headList && { headRows: headList }),
       ...(tree && { parents: Array.from(tree.parents) }),
     });
     const before = cache.length;
@@ -245,12 +252,17 @@ export class FakeModel implements MultiTokenModel {
     const count = (sel: PositionSelection | 'none'): number =>
       sel === 'none' ? 0 : sel === 'last' ? 1 : sel === 'all' ? n : Math.min(n, sel);
     const k0 = count(positions);
-    const k1 = this.o.heads > 1 ? count(headPositions) : 0;
+    // the nodes that get the extra heads: a list as given, else the last k1
+    const headNodes =
+      this.o.heads <= 1
+        ? []
+        : (headList ?? Array.from({ length: count(headPositions) }, (_, j) => n - count(headPositions) + j));
+    const k1 = headNodes.length;
     const V = this.o.vocabSize;
     // Fresh buffers per call: rows from an older call would be stale in a real runtime anyway.
     const base = Array.from({ length: k0 }, (_, j) => this.baseLogits(contextOf(n - k0 + j)));
-    const heads = Array.from({ length: k1 }, (_, j) => {
-      const prefix = contextOf(n - k1 + j);
+    const heads = headNodes.map((node) => {
+      const prefix = contextOf(node);
       const rows: Float32Array[] = [];
       for (let h = 1; h < this.o.heads; h++) {
         const row = new Float32Array(V);
@@ -263,6 +275,7 @@ export class FakeModel implements MultiTokenModel {
       heads: k1 > 0 ? this.o.heads : 1,
       positionCount: k0,
       headPositionCount: k1,
+      headRows: headNodes,
       logits(head: number, index?: number): Float32Array {
         if (head === 0) {
           const i = index ?? k0 - 1;

@@ -135,6 +135,38 @@ describe('verified mode with token trees', () => {
     }
   });
 
+  it('with scored drafts the extra heads run only at the likeliest end nodes (headRows), same tokens', async () => {
+    const inner = topTreeDrafter([3, 2]);
+    const scored: Drafter = {
+      name: 'scored-tree',
+      draft(view, next) {
+        const d = inner.draft(view, next);
+        const parents = Array.from(d.parents ?? []);
+        const scores = parents.map((p, i) => (p < 0 ? ([0.6, 0.25, 0.1][i % 3] ?? 0.1) : 0.4 / (1 + (i % 2))));
+        return { ...d, scores };
+      },
+    };
+    for (const headRows of [undefined, 1, 2] as const) {
+      const model = new FakeModel({ seed: 12, headAccuracy: 0.8 });
+      const r = await generate({
+        model,
+        inputIds: PROMPT,
+        maxNewTokens: 40,
+        mode: 'verified',
+        drafter: scored,
+        ...(headRows !== undefined && { headRows }),
+      });
+      expect(r.tokens).toEqual(model.greedy(PROMPT, 40));
+      const listed = model.calls.filter((c) => c.headRows !== undefined);
+      expect(listed.length).toBeGreaterThan(0);
+      for (const c of listed) {
+        expect(c.headRows!.length).toBeLessThanOrEqual(headRows ?? 3);
+        expect([...c.headRows!].sort((a, b) => a - b)).toEqual(c.headRows);
+      }
+      expect(r.stats.tokensPerPass).toBeGreaterThan(1);
+    }
+  });
+
   it('perfect heads: every depth accepted, 3 tokens per pass', async () => {
     const model = new FakeModel({ headAccuracy: 1 });
     const v = await generate({

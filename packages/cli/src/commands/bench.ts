@@ -17,7 +17,7 @@ import {
   makeSampler,
   type SamplerSettings,
 } from '../samplerFactory.js';
-import { type CliContext, DEVICES, fmt, MODEL_FLAGS, SAMPLER_FLAGS } from './shared.js';
+import { type CliContext, DEVICES, fmt, headRowsFlag, MODEL_FLAGS, SAMPLER_FLAGS } from './shared.js';
 import { type TransformersRunner, transformersRunner } from './transformers.js';
 
 export const BENCH_HELP = `Usage: dynamo bench [options]
@@ -56,7 +56,8 @@ Options:
   --warmup N               untimed warm-up runs per configuration (default 1)
   --tree-budget LIST       verified: drafted nodes per pass (default ${DEFAULT_TREE_BUDGET}); more values add rows
   --paper                  dynamo: also the paper-literal preset at eps_b 0.5
-  --head-rows all|last     verified chains: extra heads' logits at every chunk row (default) or the last
+  --head-rows all|last|N   verified: extra heads' logits at every node, the last, or the N nodes where
+                           acceptance most likely stops (default: every node of a chain, 3 of a tree)
   --verified-sampling      also verified with sampling (vs ar): exact-match (same tokens as ar for
                            the same seed) and speculative (DynaMo joint drafts when ngrams.bin)
   --transformers           also time transformers.js generate() (needs @huggingface/transformers)
@@ -237,7 +238,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
   const device = oneOf(values, 'device', DEVICES) ?? 'auto';
   const threads = int(values, 'threads', { min: 1 });
   const json = values.json === true;
-  const headRows = oneOf(values, 'head-rows', ['all', 'last'] as const) ?? 'all';
+  const headRows = headRowsFlag(values);
   const budgets = intList(values, 'tree-budget', { min: 1 }) ?? [DEFAULT_TREE_BUDGET];
   const promptFiles = (values.prompts as string[] | undefined) ?? [];
   const prompts: string[] = [];
@@ -437,7 +438,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         sampler: c.sampler!(),
         processors: c.processors,
         ...(c.drafter && { drafter: c.drafter() }),
-        ...(c.mode === 'verified' && { headRows }),
+        ...(c.mode === 'verified' && headRows !== undefined && { headRows }),
         ...(c.verification && { verification: c.verification }),
         maxNewTokens: n,
         eos: false,

@@ -10,7 +10,15 @@ import {
   makeProcessors,
   makeSampler,
 } from '../samplerFactory.js';
-import { type CliContext, compareLine, DEVICES, MODEL_FLAGS, SAMPLER_FLAGS, statsLine } from './shared.js';
+import {
+  type CliContext,
+  compareLine,
+  DEVICES,
+  headRowsFlag,
+  MODEL_FLAGS,
+  SAMPLER_FLAGS,
+  statsLine,
+} from './shared.js';
 
 export const GENERATE_HELP = `Usage: dynamo generate "prompt" [options]
 
@@ -43,7 +51,9 @@ Options:
                               read literally)
   --verification match|speculative     verified: exact-match (default; same tokens as ar with
                              the same seed) or speculative sampling (same distribution; needs sampling)
-  --head-rows all|last       verified: extra heads' logits at every chunk row (default) or the last only
+  --head-rows all|last|N     verified: extra heads' logits at every node, the last, or the N nodes
+                              where acceptance most likely stops (default: every node of a chain,
+                              3 of a tree)
   --stop STRING               stop string (repeatable)
   --model PATH                model folder (default: the bundled reference model)
   --device auto|cpu|cuda|webgpu   (default auto)
@@ -105,7 +115,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   const drafterKind = oneOf(values, 'drafter', DRAFTERS) ?? 'auto';
   const treeBudget = int(values, 'tree-budget', { min: 1, max: 4096 }) ?? DEFAULT_TREE_BUDGET;
   const verification = oneOf(values, 'verification', ['match', 'speculative'] as const);
-  const headRows = oneOf(values, 'head-rows', ['all', 'last'] as const);
+  const headRows = headRowsFlag(values);
   const json = values.json === true;
 
   const compare = values.compare === true;

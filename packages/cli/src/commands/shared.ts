@@ -1,3 +1,4 @@
+import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import type { GenerateResult, GenerationStats } from '@dynamojs/generate';
 import type { OptionSpec } from '../args.js';
 import type { Loader } from '../loader.js';
@@ -70,4 +71,17 @@ export function compareLine(ar: GenerateResult, other: GenerateResult): string {
         ? 'the same text as ar'
         : "lossy (how it compares with ar's quality: dynamo eval)";
   return `${other.stats.mode} vs ar: ${fmt(other.stats.tokensPerPass)} tokens/pass, ${fmt(speedup)}x the tokens/s · ${quality}`;
+}
+
+/** `--head-rows all|last|N` (verified: where the extra heads' logits are computed). */
+export function headRowsFlag(values: Record<string, unknown>): 'all' | 'last' | number | undefined {
+  const v = values['head-rows'];
+  if (v === undefined) return undefined;
+  if (v === 'all' || v === 'last') return v;
+  if (typeof v === 'string' && /^\d+$/.test(v) && Number(v) >= 1) return Number(v);
+  throw new DynamoError(
+    DynamoErrorCode.INVALID_OPTION,
+    `Option "--head-rows" must be "all", "last" or a whole number ≥ 1, got ${JSON.stringify(v)}.`,
+    { details: { option: '--head-rows', actual: v } },
+  );
 }

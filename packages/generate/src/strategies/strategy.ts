@@ -38,15 +38,19 @@ export function stepIndex(ctx: StrategyContext): number {
   return ctx.stats.passes - 1;
 }
 
-/** Points `view` at row `index` of `result` for the current step, allowing `maxTokens` tokens. */
+/**
+ * Points `view` at row `index` of `result` (and the extra heads at row `headIndex`, default the
+ * same) for the current step, allowing `maxTokens` tokens.
+ */
 export function prepareView(
   ctx: StrategyContext,
   view: View,
   result: ForwardResult,
   index: number | undefined,
   maxTokens: number,
+  headIndex: number | undefined = index,
 ): StepView {
-  view.at(result, index);
+  view.at(result, index, headIndex);
   view.step = stepIndex(ctx);
   view.maxTokens = maxTokens;
   return view;

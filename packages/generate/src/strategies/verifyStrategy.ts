@@ -5,8 +5,10 @@ import {
   type Drafter,
   type ForwardOptions,
   type ForwardResult,
+  headRowIndex,
   type Verifier,
 } from '@dynamojs/core';
+import { DEFAULT_TREE_HEAD_ROWS } from '../options.js';
 import { checkToken, samplerError } from './checks.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
 
@@ -60,7 +62,9 @@ export class VerifyStrategy implements DecodeStrategy {
   private readonly treeAttention: boolean;
   private readonly extraHeads: boolean;
   private readonly prefillOptions: ForwardOptions;
-  private readonly chainOptions: ForwardOptions;
+  /** How many extra-head rows a pass computes: 'all', 'last', or the R likeliest end nodes. */
+  private readonly headRows: 'all' | 'last' | number;
+  private readonly treeHeadRows: 'all' | number;
   private readonly out = new Int32Array(1);
   private readonly candidates = new ChildCandidates(this);
 
@@ -69,6 +73,14 @@ export class VerifyStrategy implements DecodeStrategy {
   chunkParents = new Int32Array(16);
   /** Draft node index of chunk node i (i ≥ 1). */
   draftIndex = new Int32Array(16);
+  /** The drafter's estimate that acceptance reaches chunk node i (1 for `next`). */
+  private chunkScore = new Float64Array(16);
+  /** The nodes given the extra heads' rows this pass (increasing), and scratch to pick them. */
+  private headList = new Int32Array(16);
+  private endScore = new Float64Array(16);
+  private headListViews: Int32Array[] = [];
+  /** Whether the current draft came with `scores`. */
+  private scored = false;
   private chunkViews: Int32Array[] = [];
   private parentViews: Int32Array[] = [];
   chunkLength = 0;
@@ -94,7 +106,8 @@ export class VerifyStrategy implements DecodeStrategy {
     this.extraHeads = model.metadata.heads > 1 && drafterHeads > 1 && maxDraftTokens > 0;
     ctx.draftView.heads = this.extraHeads ? Math.min(drafterHeads, model.metadata.heads) : 1;
     this.prefillOptions = { positions: 'last', headPositions: this.extraHeads ? 'last' : 'none', signal };
-    this.chainOptions = { positions: 'all', headPositions: this.extraHeads ? headRows : 'none', signal };
+    this.headRows = headRows === 'auto' ? 'all' : headRows;
+    this.treeHeadRows = headRows === 'auto' ? DEFAULT_TREE_HEAD_ROWS : headRows === 'last' ? 1 : headRows;
     // Report every head's depth, even those never reached.
     if (model.metadata.heads > 1) ctx.stats.recordDepths(model.metadata.heads - 1);
   }
@@ -103,16 +116,52 @@ export class VerifyStrategy implements DecodeStrategy {
     if (prefill) return { tokens: this.ctx.opts.promptIds, options: this.prefillOptions };
     const n = this.chunkLength;
     const tokens = this.viewOf(this.chunkViews, this.chunk, n);
-    if (!this.isTree) return { tokens, options: this.chainOptions };
     return {
       tokens,
       options: {
         positions: 'all',
-        headPositions: this.extraHeads ? 'all' : 'none',
-        tree: { parents: this.viewOf(this.parentViews, this.chunkParents, n) },
+        headPositions: this.extraHeads ? this.headSelection(n) : 'none',
+        ...(this.isTree && { tree: { parents: this.viewOf(this.parentViews, this.chunkParents, n) } }),
         signal: this.ctx.opts.signal,
       },
     };
+  }
+
+  /**
+   * The chunk nodes that get the extra heads' logits: a chain keeps its `headRows` ('all' or
+   * 'last', or the R likeliest end nodes); a tree gets the R nodes where acceptance most likely
+   * stops — P(stop at v) = score(v) − Σ score(children of v), from the draft's `scores` (every
+   * node when the draft has none).
+   */
+  private headSelection(n: number): 'all' | 'last' | Int32Array {
+    const rows = this.isTree ? this.treeHeadRows : this.headRows;
+    if (rows === 'all' || rows === 'last') return rows;
+    // without the drafter's scores there is no telling where acceptance stops: every node
+    if (rows >= n || !this.scored) return 'all';
+    const end = this.endScore;
+    const score = this.chunkScore;
+    for (let c = 0; c < n; c++) end[c] = score[c] as number;
+    for (let c = 1; c < n; c++) {
+      const p = this.chunkParents[c] as number;
+      end[p] = (end[p] as number) - (score[c] as number);
+    }
+    // the R best end nodes: insertion into a list sorted by descending end score (ties: the
+    // earlier node), then back into increasing node order
+    const list = this.headList;
+    let size = 0;
+    for (let c = 0; c < n; c++) {
+      const e = end[c] as number;
+      if (size === rows && e <= (end[list[size - 1] as number] as number)) continue;
+      let i = size < rows ? size++ : size - 1;
+      while (i > 0 && (end[list[i - 1] as number] as number) < e) {
+        list[i] = list[i - 1] as number;
+        i--;
+      }
+      list[i] = c;
+    }
+    const view = this.viewOf(this.headListViews, list, size);
+    view.sort();
+    return view;
   }
 
   afterPass(result: ForwardResult, prefill: boolean): void {
@@ -123,7 +172,7 @@ export class VerifyStrategy implements DecodeStrategy {
       if (k !== -1) this.badCandidate(k, 0);
       const next = this.checked(out[0] as number);
       if (!ctx.output.emit(next)) return;
-      this.prepare(result, undefined, true, next);
+      this.prepare(result, undefined, undefined, next);
       return;
     }
     const n = this.chunkLength;
@@ -155,8 +204,8 @@ export class VerifyStrategy implements DecodeStrategy {
     }
     if (pathLength < n) this.keepPath(cacheBefore, pathLength);
     if (!ctx.output.emit(next)) return;
-    const last = node === n - 1;
-    this.prepare(result, last ? undefined : node, last || result.headPositionCount >= n, next);
+    const headRow = result.heads > 1 ? headRowIndex(result, node, n) : -1;
+    this.prepare(result, node === n - 1 ? undefined : node, headRow, next);
   }
 
   private badCandidate(k: number, count: number): never {
@@ -195,16 +244,18 @@ export class VerifyStrategy implements DecodeStrategy {
   }
 
   /**
-   * Sets the next chunk to [next, drafted nodes…], drafting at row `row` of `result`
-   * (`headRows`: whether the extra heads have logits at that row).
+   * Sets the next chunk to [next, drafted nodes…], drafting at row `row` of `result` (head 0) and
+   * row `headRow` of the extra heads (undefined: the last; -1: the pass did not compute them there,
+   * and the drafter sees head 0 only).
    */
-  private prepare(result: ForwardResult, row: number | undefined, headRows: boolean, next: number): void {
+  private prepare(result: ForwardResult, row: number | undefined, headRow: number | undefined, next: number): void {
     const { ctx } = this;
     this.chunk[0] = next;
     this.chunkParents[0] = -1;
     this.chunkLength = 1;
     this.isTree = false;
     this.draft = undefined;
+    this.scored = false;
     this.childStart[0] = 0;
     this.childStart[1] = 0;
     const { model, maxDraftTokens } = ctx.opts;
@@ -213,12 +264,12 @@ export class VerifyStrategy implements DecodeStrategy {
     const maxNodes = Math.min(maxDraftTokens, model.metadata.contextLength - ctx.cache.length - 1);
     if (maxDepth <= 0 || maxNodes <= 0) return;
     const view = ctx.draftView;
-    const headsHere = this.extraHeads && headRows && result.heads > 1;
+    const headsHere = this.extraHeads && headRow !== -1 && result.heads > 1;
     const heads = view.heads;
     if (!headsHere) view.heads = 1;
     let draft: Draft;
     try {
-      draft = this.drafter.draft(prepareView(ctx, view, result, row, maxDepth + 1), next);
+      draft = this.drafter.draft(prepareView(ctx, view, result, row, maxDepth + 1, headsHere ? headRow : row), next);
     } finally {
       view.heads = heads;
     }
@@ -238,6 +289,9 @@ export class VerifyStrategy implements DecodeStrategy {
     const m = tokens.length;
     if (m === 0) return;
     const parents = draft.parents;
+    const scores = draft.scores;
+    this.scored = scores !== undefined && scores.length === m;
+    this.chunkScore[0] = 1;
     if (parents !== undefined) {
       try {
         checkTokenTree({ parents }, m, undefined, 'draft.parents');
@@ -289,6 +343,7 @@ export class VerifyStrategy implements DecodeStrategy {
       this.chunk[length] = id;
       chunkParents[length] = parentChunk;
       this.draftIndex[length] = i;
+      this.chunkScore[length] = this.scored ? (scores?.[i] as number) : 0;
       depth[length] = d;
       chunkOf[i] = length;
       length++;
@@ -331,6 +386,10 @@ export class VerifyStrategy implements DecodeStrategy {
     this.depth = new Int32Array(size);
     this.path = grow(this.path);
     this.chunkOfDraft = new Int32Array(size);
+    this.chunkScore = new Float64Array(size);
+    this.headList = new Int32Array(size);
+    this.endScore = new Float64Array(size);
+    this.headListViews = [];
     this.childStart = new Int32Array(size + 1);
     this.chunkViews = [];
     this.parentViews = [];

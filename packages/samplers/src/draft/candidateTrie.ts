@@ -23,6 +23,7 @@ export class CandidateTrie {
   private selectedIndex = new Int32Array(64);
   private outTokens = new Int32Array(64);
   private outParents = new Int32Array(64);
+  private outScores = new Float64Array(64);
 
   reset(): void {
     this.size = 0;
@@ -80,7 +81,7 @@ export class CandidateTrie {
   /**
    * The `budget` best nodes as a tree draft: nodes in descending score (ties: shallower first), so
    * every parent comes before its children and siblings are in the order verification should try
-   * them. The arrays are reused by the next call.
+   * them; `scores` are the nodes' scores. The arrays are reused by the next call.
    */
   select(budget: number): Draft {
     const n = this.size;
@@ -103,9 +104,14 @@ export class CandidateTrie {
       index[node] = out;
       this.outTokens[out] = this.token[node] as number;
       this.outParents[out] = pi;
+      this.outScores[out] = score[node] as number;
       out++;
     }
-    return { tokens: this.outTokens.subarray(0, out), parents: this.outParents.subarray(0, out) };
+    return {
+      tokens: this.outTokens.subarray(0, out),
+      parents: this.outParents.subarray(0, out),
+      scores: this.outScores.subarray(0, out),
+    };
   }
 
   private grow(): void {
@@ -127,5 +133,6 @@ export class CandidateTrie {
     this.selectedIndex = new Int32Array(size);
     this.outTokens = new Int32Array(size);
     this.outParents = new Int32Array(size);
+    this.outScores = new Float64Array(size);
   }
 }
