@@ -46,6 +46,18 @@ export async function defaultModelDir(): Promise<string> {
   return resolve(new URL('../../model-tiny/model/', import.meta.url).pathname);
 }
 
+/** Whether the model folder's manifest lists a multi-head graph of this variant. */
+async function hasVariant(dir: string, variant: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, 'dynamo.json'), 'utf8')) as {
+      files?: { role?: string; variant?: string }[];
+    };
+    return manifest.files?.some((f) => f.role === 'model' && f.variant === variant) === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads the tokenizer, the model(s) and the tables with onnxruntime-node. */
 export const nodeLoader: Loader = async (request) => {
   const dir = request.modelPath === undefined ? await defaultModelDir() : resolve(request.modelPath);
@@ -73,7 +85,10 @@ export const nodeLoader: Loader = async (request) => {
   };
   const loaded: MultiTokenModel[] = [];
   try {
-    const model = request.multi ? await onnx.loadModel(dir, common) : undefined;
+    // On the CPU the multi-head graph's mixed-precision variant (8-bit head layers, head 0 bit for bit
+    // the fp32 model's) makes multi-token passes cheaper; elsewhere the model's default file.
+    const variant = request.device === 'cpu' && (await hasVariant(dir, 'mixed')) ? 'mixed' : undefined;
+    const model = request.multi ? await onnx.loadModel(dir, { ...common, ...(variant && { variant }) }) : undefined;
     if (model) loaded.push(model);
     const hasBase = existsSync(join(dir, 'base', 'onnx', 'model.onnx'));
     let baseModel: MultiTokenModel | undefined;
