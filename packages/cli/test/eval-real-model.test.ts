@@ -56,6 +56,8 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
       'ablation:alpha-0.5',
       'ablation:no-mask',
       'verified',
+      'verified-tree',
+      'verified-tree-speculative',
     ]);
     expect(report.setup.samples).toBe(ids.length * 2);
     expect(report.setup.masked).toBe(true);
@@ -84,6 +86,7 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
       expect(s.surprisal).toHaveLength(12);
     }
     expect(row('verified').identicalToAr).toEqual({ identical: 2, compared: 2 });
+    expect(row('verified-tree').identicalToAr).toEqual({ identical: 2, compared: 2 });
     expect(report.summary.ablation).toHaveLength(5);
     expect(report.summary.ablation.every((a: { summary: unknown }) => a.summary !== null)).toBe(true);
 

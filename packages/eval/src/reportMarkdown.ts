@@ -145,13 +145,12 @@ export function reportMarkdown(
       `- Speed-up where the ${summary.judge} judge's win rate vs ar crosses 1.0: ${f(summary.crossingSpeedup, 2)}x.`,
     );
   }
-  if (summary.verified) {
-    const v = summary.verified;
+  for (const v of summary.lossless) {
     out.push(
-      `- verified (lossless draft-and-verify, ar's sampler): ${f(v.speedup, 2)}x at ${f(v.tokensPerPass, 2)} tokens/pass` +
-        (v.identicalToAr
+      `- ${v.label}: ${f(v.speedup, 2)}x at ${f(v.tokensPerPass, 2)} tokens/pass` +
+        (v.lossless === 'identical' && v.identicalToAr
           ? `; ${v.identicalToAr.identical}/${v.identicalToAr.compared} continuations identical to ar's.`
-          : '.'),
+          : "; exactly ar's distribution (speculative sampling), so not its very tokens."),
     );
   }
   out.push(
@@ -209,7 +208,7 @@ export function reportMarkdown(
           f(a.paperWinRate, 2),
           ...(a.summary ? qualityCells(a.summary) : QUALITY_HEAD.map(() => 'not run')),
         ]),
-        ...(summary.verified ? [['verified (lossless)', '–', ...qualityCells(summary.verified)]] : []),
+        ...summary.lossless.map((v) => [v.label, '–', ...qualityCells(v)]),
       ],
     ),
     '',

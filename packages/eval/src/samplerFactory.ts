@@ -12,8 +12,11 @@ import {
   DYNAMO_PRESETS,
   type DynamoPreset,
   dynamo,
+  dynamoTreeDrafter,
   repetitionPenalty,
   sampling,
+  speculativeVerifier,
+  topOneDrafter,
 } from '@dynamojs/samplers';
 import type { SweepConfiguration } from './sweepConfig.js';
 
@@ -42,6 +45,10 @@ export interface EvalSamplerSettings {
    * independent joint's mass on the survivors) or 'none'. See docs/dynamo-sampler.md.
    */
   readonly renormalize: 'full' | 'mass' | 'none';
+  /** DynaMo extra heads' temperature in the joint; null: the preset's (or the model's). */
+  readonly headTemperature: number | readonly number[] | null;
+  /** Drafted nodes per pass of the `verified-tree` rows. Default 8. */
+  readonly treeBudget: number;
 }
 
 export const DEFAULT_SAMPLER_SETTINGS: EvalSamplerSettings = {
@@ -52,6 +59,8 @@ export const DEFAULT_SAMPLER_SETTINGS: EvalSamplerSettings = {
   alpha: null,
   blur: 3,
   renormalize: 'full',
+  headTemperature: null,
+  treeBudget: 8,
 };
 
 /** Validated settings over the defaults (DYNAMO_INVALID_OPTION naming the option). */
@@ -65,6 +74,13 @@ export function resolveSamplerSettings(settings: Partial<EvalSamplerSettings> = 
     alpha: s.alpha === null ? null : checkNumber('alpha', s.alpha, { min: 0 }),
     blur: checkInteger('blur', s.blur, { min: 0 }),
     renormalize: checkEnum('renormalize', s.renormalize, ['full', 'mass', 'none']),
+    headTemperature:
+      s.headTemperature === null
+        ? null
+        : typeof s.headTemperature === 'number'
+          ? checkNumber('headTemperature', s.headTemperature, { min: 0, minExclusive: true })
+          : s.headTemperature.map((t, i) => checkNumber(`headTemperature[${i}]`, t, { min: 0, minExclusive: true })),
+    treeBudget: checkInteger('treeBudget', s.treeBudget, { min: 1, max: 4096 }),
   };
 }
 
@@ -105,6 +121,7 @@ export function defaultSamplerFactory(tables?: CoOccurrenceTables): EvalSamplerF
         topK: s.topK,
         temperature: s.temperature,
         ...(s.alpha !== null && { alpha: s.alpha }),
+        ...(s.headTemperature !== null && { headTemperature: s.headTemperature }),
         blur: s.blur,
         renormalize: s.renormalize,
         ...overrides,

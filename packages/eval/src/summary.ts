@@ -46,6 +46,10 @@ export interface ConfigurationSummary {
   readonly winRate: WinRate | null;
   /** verified only: continuations identical to ar's for the same prompt and seed. */
   readonly identicalToAr?: { readonly identical: number; readonly compared: number };
+  /** verified only: what is lossless — 'identical' tokens (match) or the same 'distribution' (speculative). */
+  readonly lossless?: 'identical' | 'distribution';
+  /** verified only: per draft depth, the share of checked positions where a candidate was accepted. */
+  readonly acceptance?: readonly number[];
 }
 
 /** One row of the ablation table (the paper's Table 9 at eps_b = 0.5). */
@@ -74,6 +78,8 @@ export interface EvalSummary {
   readonly crossingSpeedup: number | null;
   readonly ablation: readonly AblationRow[];
   readonly verified: ConfigurationSummary | null;
+  /** Every lossless row (verified chains, trees, speculative). */
+  readonly lossless: readonly ConfigurationSummary[];
 }
 
 export interface SummaryOptions {
@@ -125,9 +131,17 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
     const baseline = paired.map((s) => arByKey.get(sampleKey('ar', s.prompt, s.seed)) as SampleRecord);
     const tps = throughput(list);
     let identicalToAr: ConfigurationSummary['identicalToAr'];
+    let acceptance: number[] | undefined;
     if (config.kind === 'verified') {
       const identical = paired.filter((s, i) => sameTokens(s.tokens, (baseline[i] as SampleRecord).tokens)).length;
       identicalToAr = { identical, compared: paired.length };
+      const proposed: number[] = [];
+      const accepted: number[] = [];
+      for (const s of list) {
+        for (const [i, p] of (s.acceptance?.proposed ?? []).entries()) proposed[i] = (proposed[i] ?? 0) + p;
+        for (const [i, a] of (s.acceptance?.accepted ?? []).entries()) accepted[i] = (accepted[i] ?? 0) + a;
+      }
+      acceptance = proposed.map((p, i) => (p > 0 ? (accepted[i] ?? 0) / p : 0));
     }
     rows.push({
       id: config.id,
@@ -152,6 +166,10 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
           : sameQuality(metrics(baseline), metrics(paired), criterion),
       winRate: judge ? await winRate(judge, paired.map(judged), baseline.map(judged)) : null,
       ...(identicalToAr && { identicalToAr }),
+      ...(config.kind === 'verified' && {
+        lossless: config.verification === 'speculative' ? ('distribution' as const) : ('identical' as const),
+      }),
+      ...(acceptance && { acceptance }),
     });
   }
   const sweep = rows
@@ -180,6 +198,7 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
       summary: rowById.get(ablationId(v)) ?? null,
     })),
     verified: rows.find((r) => r.kind === 'verified') ?? null,
+    lossless: rows.filter((r) => r.kind === 'verified'),
   };
 }
 

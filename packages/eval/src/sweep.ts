@@ -205,6 +205,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResults> {
             forwardPasses: r.stats.forwardPasses,
             tokensPerPass: r.stats.tokensPerPass,
             emitted,
+            ...(r.stats.acceptance && {
+              acceptance: { proposed: [...r.stats.acceptance.proposed], accepted: [...r.stats.acceptance.accepted] },
+            }),
             ms: r.stats.prefillMs + r.stats.decodeMs,
             finishReason: r.finishReason,
           });

@@ -19,6 +19,10 @@ export interface SweepConfiguration {
   readonly label: string;
   /** Needs co-occurrence tables (masking). */
   readonly needsTables?: boolean;
+  /** `verified` rows: what drafts ('chain': per-head top-1; 'tree': DynaMo candidate trees). */
+  readonly drafter?: 'chain' | 'tree';
+  /** `verified` rows: how drafts are checked (default 'match'). */
+  readonly verification?: 'match' | 'speculative';
 }
 
 /** One row of the paper's ablation (its Table 9, eps_b = 0.5), with the paper's win rate. */
@@ -148,7 +152,32 @@ export function sweepConfigurations(options: ConfigurationOptions): SweepConfigu
     }
   }
   if (options.verified ?? true) {
-    configs.push({ id: 'verified', kind: 'verified', mode: 'verified', label: 'verified (lossless, ar sampler)' });
+    configs.push({
+      id: 'verified',
+      kind: 'verified',
+      mode: 'verified',
+      drafter: 'chain',
+      label: "verified, top-1 chains (lossless: ar's tokens)",
+    });
+    if (masked) {
+      configs.push({
+        id: 'verified-tree',
+        kind: 'verified',
+        mode: 'verified',
+        drafter: 'tree',
+        needsTables: true,
+        label: "verified, DynaMo trees (lossless: ar's tokens)",
+      });
+      configs.push({
+        id: 'verified-tree-speculative',
+        kind: 'verified',
+        mode: 'verified',
+        drafter: 'tree',
+        verification: 'speculative',
+        needsTables: true,
+        label: "verified, DynaMo trees, speculative (lossless: ar's distribution)",
+      });
+    }
   }
   return configs;
 }

@@ -23,6 +23,8 @@ export interface SampleRecord {
   readonly tokensPerPass: number;
   /** Passes that emitted 1, 2, 3, … tokens (index 0: one token). */
   readonly emitted: number[];
+  /** `verified` rows: per draft depth, positions with drafted candidates and accepted ones. */
+  readonly acceptance?: { readonly proposed: number[]; readonly accepted: number[] };
   /** Prefill + decode time of the generation, ms (oracle scoring excluded). */
   readonly ms: number;
   readonly finishReason: string;

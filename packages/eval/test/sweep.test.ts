@@ -54,6 +54,8 @@ describe('sweepConfigurations', () => {
       'ablation:alpha-0.5',
       'ablation:no-mask',
       'verified',
+      'verified-tree',
+      'verified-tree-speculative',
     ]);
     const noTables = sweepConfigurations({ epsilons: [0.25], hasTables: false, verified: false }).map((c) => c.id);
     expect(noTables).toEqual(['ar', 'dynamo@0.25', 'ablation:no-mask']);
@@ -108,7 +110,7 @@ describe('runSweep on a fake model', () => {
       onProgress: (p) => progress.push(p.done),
     });
     const configs = results.configurations.length;
-    expect(configs).toBe(10);
+    expect(configs).toBe(12);
     expect(results.samples).toHaveLength(configs * 4);
     expect(progress).toHaveLength(configs * 4);
     expect(results.complete).toBe(true);
@@ -135,6 +137,11 @@ describe('runSweep on a fake model', () => {
     expect(row('ar').tokensPerPass).toBe(1);
     expect(row('ar').speedup).toBe(1);
     expect(row('verified').identicalToAr).toEqual({ identical: 4, compared: 4 });
+    expect(row('verified-tree').identicalToAr).toEqual({ identical: 4, compared: 4 });
+    expect(row('verified-tree').lossless).toBe('identical');
+    expect(row('verified-tree-speculative').lossless).toBe('distribution');
+    expect(row('verified-tree').acceptance?.length).toBeGreaterThan(0);
+    expect(summary.lossless.map((r) => r.id)).toEqual(['verified', 'verified-tree', 'verified-tree-speculative']);
     for (const r of summary.rows) {
       expect(r.emissionShare.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
       expect(r.speedup).toBeGreaterThan(0);
