@@ -98,7 +98,7 @@ abstract class DynamojsModelBase {
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     }
-    const drafter = drafterFor(prepared.mode);
+    const drafter = drafterFor(prepared.mode, loaded.tables, model.metadata.heads);
     const processors = processorsFor(sampling);
     return {
       prepared,
@@ -122,7 +122,7 @@ abstract class DynamojsModelBase {
     const resolved = (run.sampler as { options?: { preset?: string; epsilon?: number } }).options;
     const dynamo =
       run.prepared.mode === 'dynamo'
-        ? { preset: resolved?.preset, epsilon: resolved?.epsilon ?? run.sampling.epsilon }
+        ? { preset: resolved?.preset, epsilon: resolved?.epsilon ?? run.sampling.dynamo.epsilon }
         : {};
     const heads = run.options.model.metadata.heads;
     return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, ...dynamo }) };

@@ -34,10 +34,12 @@ export interface SamplingSettings {
   /** The CTRL repetition penalty on every head's logits, in every mode (1 = off). */
   readonly repetitionPenalty: number;
   readonly preset: DynamoPreset;
-  /** eps_b; undefined: the preset's. */
-  readonly epsilon: number | undefined;
-  readonly alpha: number;
-  readonly blur: number;
+  /**
+   * The DynaMo options in force beyond the preset: the call's, over the model's recommendation for
+   * that preset (`recommendedDynamoOptions`: eps_b, alpha, blur, the extra heads' temperature, the
+   * context penalty); what neither sets is the preset's.
+   */
+  readonly dynamo: Partial<samplers.DynamoOptions>;
 }
 
 /** The fallbacks the CLI uses when neither the call nor the model's manifest says. */
@@ -46,8 +48,6 @@ export const SAMPLING_FALLBACKS = {
   topK: 50,
   repetitionPenalty: 1.1,
   preset: 'calibrated',
-  alpha: 1,
-  blur: 3,
 } as const satisfies Partial<SamplingSettings>;
 
 /** Call → model manifest (`decoding`) → fallback, as `dynamo generate` resolves them. */
@@ -68,10 +68,13 @@ export function resolveSampling(decoding: DecodingDefaults | undefined, request:
     // Greedy is plain argmax unless a penalty is asked for explicitly (as the CLI's --greedy).
     repetitionPenalty: greedy && request.repetitionPenalty === undefined ? 1 : pick('repetitionPenalty'),
     preset,
-    // The model's recommended eps_b belongs to its recommended preset (none named: the paper's).
-    epsilon: request.epsilon ?? ((decoding?.preset ?? 'paper') === preset ? decoding?.epsilon : undefined),
-    alpha: pick('alpha'),
-    blur: pick('blur'),
+    // The model's recommended DynaMo values belong to its recommended preset (none named: the paper's).
+    dynamo: {
+      ...samplers.recommendedDynamoOptions(decoding, preset),
+      ...(request.epsilon !== undefined && { epsilon: request.epsilon }),
+      ...(request.alpha !== undefined && { alpha: request.alpha }),
+      ...(request.blur !== undefined && { blur: request.blur }),
+    },
   };
 }
 
@@ -97,12 +100,10 @@ export function samplerFor(
 ): Sampler {
   if (mode === 'dynamo') {
     return samplers.dynamo({
+      ...s.dynamo,
       preset: s.preset,
-      ...(s.epsilon !== undefined && { epsilon: s.epsilon }),
-      alpha: s.alpha,
       topK: s.greedy ? 1 : s.topK,
       temperature: s.temperature,
-      blur: s.blur,
       ...(!s.greedy && s.topP < 1 && { processors: [samplers.topP(s.topP)] }),
       ...(tables === undefined ? { mask: false } : { tables }),
     });
@@ -111,7 +112,16 @@ export function samplerFor(
   return samplers.sampling({ temperature: s.temperature, topK: s.topK, ...(s.topP < 1 && { topP: s.topP }) });
 }
 
-/** `verified` drafts with per-head top-1 (the CLI's default `--drafter top1`). */
-export function drafterFor(mode: GenerationMode): Drafter | undefined {
-  return mode === 'verified' ? samplers.topOneDrafter() : undefined;
+/**
+ * `verified` drafts as the CLI's default `--drafter auto`: DynaMo candidate trees when the model has
+ * co-occurrence tables, else per-head top-1 chains (n-gram/prompt-lookup trees on a 1-head model).
+ */
+export function drafterFor(
+  mode: GenerationMode,
+  tables: samplers.CoOccurrenceTables | undefined = undefined,
+  heads = 3,
+): Drafter | undefined {
+  if (mode !== 'verified') return undefined;
+  if (tables !== undefined && heads > 1) return samplers.dynamoTreeDrafter({ tables, budget: 8 });
+  return heads > 1 ? samplers.topOneDrafter() : samplers.ngramDrafter({ ...(tables && { tables }) });
 }

@@ -46,15 +46,14 @@ describe('model-tiny through ai 7', () => {
       tokenizer: loaded.tokenizer,
       prompt: 'The meaning of life is',
       mode: 'dynamo',
-      // the CLI's wiring: the calibrated preset, the repetition penalty as a processor of every head
+      // the CLI's wiring: the calibrated preset with the model's recommendations, the repetition
+      // penalty as a processor of every head
       sampler: samplers.dynamo({
         tables: loaded.tables,
-        preset: 'calibrated',
+        ...samplers.recommendedDynamoOptions(loaded.model.metadata.decoding),
         epsilon: 0.25,
         temperature: 0.8,
         topK: 40,
-        alpha: 1,
-        blur: 3,
       }),
       processors: [samplers.repetitionPenalty(1.1)],
       maxNewTokens: 40,
@@ -89,7 +88,8 @@ describe('model-tiny through ai 7', () => {
     expect(meta(ar.providerMetadata).heads).toBe(1); // base/onnx/model.onnx
     expect(meta(verified.providerMetadata).heads).toBe(3);
     expect(meta(verified.providerMetadata).forwardPasses as number).toBeLessThanOrEqual(32);
-    expect((meta(verified.providerMetadata).acceptance as { rate: number[] }).rate).toHaveLength(2);
+    // DynaMo candidate trees (the model has tables): acceptance per draft depth
+    expect((meta(verified.providerMetadata).acceptance as { rate: number[] }).rate.length).toBeGreaterThanOrEqual(2);
   });
 
   it('streamText streams the text generateText returns for the same seed', async () => {

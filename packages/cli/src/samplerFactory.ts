@@ -20,10 +20,12 @@ export interface SamplerSettings {
   readonly repetitionPenalty: number;
   /** DynaMo preset (the defaults of the options below). */
   readonly preset: samplers.DynamoPreset;
-  /** DynaMo's eps_b, co-occurrence weighting strength and blur; undefined: the preset's. */
+  /** DynaMo's eps_b, co-occurrence weighting strength and blur; undefined: the model's or the preset's. */
   readonly epsilon: number | undefined;
   readonly alpha: number | undefined;
   readonly blur: number | undefined;
+  /** The model's other recommendations for the preset (the extra heads' temperature, the context penalty). */
+  readonly dynamo: Partial<samplers.DynamoOptions>;
 }
 
 export function defaultSettings(
@@ -34,8 +36,9 @@ export function defaultSettings(
     (overrides[key] ?? (decoding as Record<string, unknown> | undefined)?.[key] ?? fallback) as SamplerSettings[K];
   const preset = pick('preset', 'calibrated');
   // The model's recommended DynaMo values belong to its recommended preset (none named: the paper's).
-  const fromModel = (decoding?.preset ?? 'paper') === preset ? decoding : undefined;
-  const dynamoValue = (key: 'epsilon' | 'alpha' | 'blur'): number | undefined => overrides[key] ?? fromModel?.[key];
+  const fromModel = samplers.recommendedDynamoOptions(decoding, preset);
+  const dynamoValue = (key: 'epsilon' | 'alpha' | 'blur'): number | undefined =>
+    overrides[key] ?? (fromModel[key] as number | undefined);
   return {
     greedy: overrides.greedy ?? false,
     temperature: pick('temperature', 0.7),
@@ -47,6 +50,10 @@ export function defaultSettings(
     epsilon: dynamoValue('epsilon'),
     alpha: dynamoValue('alpha'),
     blur: dynamoValue('blur'),
+    dynamo: {
+      ...(fromModel.headTemperature !== undefined && { headTemperature: fromModel.headTemperature }),
+      ...(fromModel.contextPenalty !== undefined && { contextPenalty: fromModel.contextPenalty }),
+    },
   };
 }
 
@@ -68,6 +75,7 @@ export function makeProcessors(s: SamplerSettings): LogitsProcessor[] {
 export function makeSampler(mode: string, s: SamplerSettings, tables: unknown): Sampler {
   if (mode === 'dynamo') {
     return samplers.dynamo({
+      ...s.dynamo,
       preset: s.preset,
       ...(s.epsilon !== undefined && { epsilon: s.epsilon }),
       ...(s.alpha !== undefined && { alpha: s.alpha }),

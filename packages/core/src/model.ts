@@ -18,6 +18,10 @@ export interface DecodingDefaults {
   readonly epsilon?: number;
   readonly alpha?: number;
   readonly blur?: number;
+  /** DynaMo: the extra heads' temperature in the joint (one, or one per extra head). */
+  readonly headTemperature?: number | readonly number[];
+  /** DynaMo: the context penalty on cells. */
+  readonly contextPenalty?: number;
 }
 
 /** What a caller needs to know about a model before running it. */

@@ -3,7 +3,7 @@
  * scripts/prebuild.mjs) with onnxruntime-web, through the packages' browser entries. Imported
  * dynamically from the live examples' onMounted, never during server-side rendering.
  */
-import type { MultiTokenModel, Sampler } from '@dynamojs/core';
+import type { DecodingDefaults, MultiTokenModel, Sampler } from '@dynamojs/core';
 import { type GenerationMode, type GenerationStats, stream } from '@dynamojs/generate';
 import { loadModel, type ModelSource } from '@dynamojs/onnx/web';
 import {
@@ -12,6 +12,7 @@ import {
   dynamo,
   dynamoTreeDrafter,
   loadCoOccurrenceTables,
+  recommendedDynamoOptions,
   repetitionPenalty,
   sampling,
 } from '@dynamojs/samplers';
@@ -42,6 +43,8 @@ export interface Reference {
   readonly deviceSummary: string;
   readonly contextLength: number;
   readonly decoding: Decoding;
+  /** The manifest's decoding section (its DynaMo recommendations). */
+  readonly recommended: DecodingDefaults | undefined;
 }
 
 export interface LoadProgress {
@@ -211,6 +214,7 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
     device: String(model.metadata.device),
     deviceSummary: model.deviceReport?.summary ?? String(model.metadata.device),
     contextLength: manifest.contextLength,
+    recommended: manifest.decoding as DecodingDefaults | undefined,
     decoding: {
       topK: d.topK ?? 50,
       temperature: d.temperature ?? 0.7,
@@ -308,6 +312,7 @@ export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: nu
   const d = ref.decoding;
   if (mode === 'dynamo') {
     return dynamo({
+      ...recommendedDynamoOptions(ref.recommended),
       tables: ref.tables,
       epsilon,
       topK: d.topK,

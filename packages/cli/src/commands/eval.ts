@@ -13,7 +13,12 @@ import {
   type SweepProgress,
   type SweepResults,
 } from '@dynamojs/eval';
-import { type CoOccurrenceTables, DYNAMO_PRESETS, type DynamoPreset } from '@dynamojs/samplers';
+import {
+  type CoOccurrenceTables,
+  DYNAMO_PRESETS,
+  type DynamoPreset,
+  recommendedDynamoOptions,
+} from '@dynamojs/samplers';
 import { int, num, numList, oneOf, parse, str } from '../args.js';
 import { svgToPng } from '../png.js';
 import { type CliContext, DEVICES, fmt, MODEL_FLAGS } from './shared.js';
@@ -61,6 +66,9 @@ Options:
   --preset calibrated|paper    DynaMo preset of the eps_b sweep (default calibrated; the
                            ablation rows always use paper)
   --alpha A, --blur N      DynaMo weighting strength (default: the preset's) and blur (3)
+  --head-temperature LIST  DynaMo extra heads' temperature(s) in the joint (default: the model's,
+                           else the preset's)
+  --tree-budget N          drafted nodes per pass of the verified-tree rows (default 8)
   --renormalize full|mass|none   DynaMo's joint after masking (default full; see the DynaMo sampler's docs)
   --device auto|cpu|cuda|webgpu, --threads N
   -h, --help               this help
@@ -89,6 +97,8 @@ const FLAGS = {
   'repetition-penalty': { type: 'string' },
   renormalize: { type: 'string' },
   preset: { type: 'string' },
+  'head-temperature': { type: 'string' },
+  'tree-budget': { type: 'string' },
 } as const;
 
 function progressLine(p: SweepProgress): string {
@@ -167,6 +177,8 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
       repetitionPenalty: num(values, 'repetition-penalty', { min: 0, minExclusive: true }),
       renormalize: oneOf(values, 'renormalize', ['full', 'mass', 'none'] as const),
       preset: oneOf(values, 'preset', Object.keys(DYNAMO_PRESETS) as DynamoPreset[]),
+      headTemperature: numList(values, 'head-temperature', { min: 0 }),
+      treeBudget: int(values, 'tree-budget', { min: 1, max: 4096 }),
     }).filter(([, v]) => v !== undefined),
   );
   const promptFiles = (values.prompts as string[] | undefined) ?? [];
@@ -200,6 +212,13 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
   let lastLine = -1;
   try {
     const model = bundle.model as NonNullable<typeof bundle.model>;
+    // The model's recommended extra-head temperature for the sweep's preset, unless given.
+    if (settings.headTemperature === undefined) {
+      const recommended = recommendedDynamoOptions(model.metadata.decoding, settings.preset ?? 'calibrated');
+      if (recommended.headTemperature !== undefined) {
+        (settings as { headTemperature?: number | readonly number[] }).headTemperature = recommended.headTemperature;
+      }
+    }
     if (previous) ctx.stderr.write(`resuming from ${samplesPath} (${previous.samples?.length ?? 0} continuations)\n`);
     const results = await runSweep({
       model,

@@ -2,6 +2,7 @@ import {
   checkEnum,
   checkInteger,
   checkNumber,
+  type DecodingDefaults,
   DynamoError,
   DynamoErrorCode,
   type LogitsProcessor,
@@ -509,4 +510,24 @@ function describeHead(head: HeadTopK, t: number, out: Float64Array): void {
 export function dynamoAblation(variant: DynamoAblation, options: DynamoOptions = {}): DynamoSampler {
   const preset = DYNAMO_ABLATIONS[checkEnum('variant', variant, Object.keys(DYNAMO_ABLATIONS) as DynamoAblation[])];
   return dynamo({ preset: 'paper', ...options, ...preset, name: options.name ?? `dynamo-${variant}` });
+}
+
+/**
+ * The DynaMo options a model recommends for `preset` (its manifest's `decoding`, e.g.
+ * `model.metadata.decoding`): eps_b, alpha, blur, the extra heads' temperature and the context
+ * penalty — taken only when the manifest names that preset (a manifest that names none holds the
+ * paper's values). Spread them under your own options: `dynamo({ tables, ...recommendedDynamoOptions(model.metadata.decoding), epsilon })`.
+ */
+export function recommendedDynamoOptions(
+  decoding: DecodingDefaults | undefined,
+  preset: DynamoPreset = 'calibrated',
+): Partial<DynamoOptions> {
+  if (decoding === undefined || (decoding.preset ?? 'paper') !== preset) return { preset };
+  const out: { -readonly [K in keyof DynamoOptions]?: DynamoOptions[K] } = { preset };
+  if (typeof decoding.epsilon === 'number') out.epsilon = decoding.epsilon;
+  if (typeof decoding.alpha === 'number') out.alpha = decoding.alpha;
+  if (typeof decoding.blur === 'number') out.blur = decoding.blur;
+  if (decoding.headTemperature !== undefined) out.headTemperature = decoding.headTemperature;
+  if (typeof decoding.contextPenalty === 'number') out.contextPenalty = decoding.contextPenalty;
+  return out;
 }

@@ -24,7 +24,14 @@ export type {
   DynamoStepInfo,
   ResolvedDynamoOptions,
 } from './dynamoSampler.js';
-export { DYNAMO_ABLATIONS, DYNAMO_PRESETS, dynamo, dynamoAblation, resolveDynamoOptions } from './dynamoSampler.js';
+export {
+  DYNAMO_ABLATIONS,
+  DYNAMO_PRESETS,
+  dynamo,
+  dynamoAblation,
+  recommendedDynamoOptions,
+  resolveDynamoOptions,
+} from './dynamoSampler.js';
 export { blurCells, gaussianKernel } from './gaussianBlur.js';
 export { HeadTopK, sampleSelected, selectHeadTopK } from './headTopK.js';
 export { cellTokens, compactCells, JointCells } from './jointCells.js';
