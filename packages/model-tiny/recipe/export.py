@@ -378,6 +378,32 @@ def reference(model, ref_dir, seed=7):
     json.dump(meta, open(os.path.join(ref_dir, "ref.json"), "w"))
 
 
+DEFAULT_DECODING = {"preset": "calibrated", "topK": 50, "temperature": 0.7, "repetitionPenalty": 1.1,
+                    "epsilon": 0.05, "alpha": 0.9, "blur": 3, "headTemperature": 1, "contextPenalty": 4}
+
+
+def decoding(args):
+    """The manifest's recommended sampler settings (docs/model-format.md, `decoding`): the calibrated
+    DynaMo preset's values; when re-exporting into a folder whose manifest already recommends values
+    for that preset, those (a model's extra-head temperature is a property of its heads); --decoding
+    overrides either."""
+    out = dict(DEFAULT_DECODING)
+    previous = os.path.join(args.out, "dynamo.json")
+    if os.path.exists(previous):
+        try:
+            old = json.load(open(previous)).get("decoding") or {}
+            if old.get("preset") == out["preset"]:
+                out.update(old)
+        except (OSError, ValueError):
+            pass
+    if args.decoding:
+        extra = json.loads(args.decoding)
+        if not isinstance(extra, dict):
+            raise SystemExit("--decoding must be a JSON object")
+        out.update(extra)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=os.path.join(HERE, "work", "run", "ckpt.pt"))
@@ -409,6 +435,10 @@ def main():
                          "weights; q8 (8-bit everywhere) has only the input embedding in common with them, and "
                          "sharing it would make a q8-only user download the fp32 weights too")
     ap.add_argument("--random", default=None, help="JSON model config: export random weights (no ckpt)")
+    ap.add_argument("--decoding", default=None,
+                    help="JSON object merged over the recommended decoding defaults of the manifest "
+                         "(e.g. '{\"headTemperature\": [1.5, 1.3]}' for self-distilled heads); default: "
+                         "the calibrated DynaMo preset's values, or the shipped manifest's when it re-exports in place")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--external-data", choices=["auto", "always", "never"], default="auto",
                     help="weights in <graph>.onnx_data files: auto = when a graph exceeds 1.8 GB")
@@ -549,8 +579,7 @@ def main():
         "io": {"cacheLayers": cfg.num_layers + cfg.extra_heads, "numLogitsToKeep": True,
                "headLogitsRows": True, "treeAttention": True},
         "files": files,
-        "decoding": {"topK": 50, "temperature": 0.7, "repetitionPenalty": 1.1, "epsilon": 0.5, "alpha": 1,
-                     "blur": 3},
+        "decoding": decoding(args),
         "provenance": {
             "data": data,
             "steps": state.get("step", 0),
