@@ -373,6 +373,8 @@ def main():
             "recipe": "packages/model-tiny/recipe (see README.md)",
             "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches)",
             **({"weightsRecoveredFrom": state["recovered_from"]} if state.get("recovered_from") else {}),
+            # stage 2 (recipe/distill.py): the head layers retrained on the base's own outputs
+            **({"distillation": state["distillation"]} if state.get("distillation") else {}),
             "q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
                    "zeroPoints": True, "matmuls": nq},
             "exportedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
