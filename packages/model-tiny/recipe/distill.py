@@ -65,7 +65,7 @@ DEFAULTS = dict(
     # training
     init="heads", batch=16, lr=1e-3, min_lr_frac=0.1, warmup_frac=0.02, weight_decay=0.1, beta1=0.9,
     beta2=0.95, grad_clip=1.0, epochs=4.0, max_steps=0, time_budget_s=0.0, hard_weight=0.0,
-    hard_rows="greedy", soft_weight=1.0, eval_every=200, ckpt_every_s=300.0, log_every=10, seed=4321,
+    hard_rows="greedy", soft_weight=1.0, train_kinds="all", eval_every=200, ckpt_every_s=300.0, log_every=10, seed=4321,
     threads=1,
 )
 KINDS = ("greedy", "sampled", "branch")
@@ -339,12 +339,12 @@ def make_chunk(model, tokens, doc_starts, split, c, cfg, E):
 def build_data(model, data_dir, out, cfg, E, log):
     ddir = os.path.join(out, "data")
     os.makedirs(ddir, exist_ok=True)
-    spec = {k: cfg[k] for k in ("train_sequences", "val_sequences", "seq_len", "prefix_min", "prefix_max",
-                                "doc_start_frac", "gen_batch", "mix", "temperature", "top_k",
-                                "repetition_penalty", "store_dtype", "seed")}
+    # chunk c depends on these and on c only, so a larger --train-sequences extends the same data
+    spec = {k: cfg[k] for k in ("seq_len", "prefix_min", "prefix_max", "doc_start_frac", "gen_batch", "mix",
+                                "temperature", "top_k", "repetition_penalty", "store_dtype", "seed")}
     spec_path = os.path.join(ddir, "spec.json")
     if os.path.exists(spec_path):
-        old = json.load(open(spec_path))
+        old = {k: v for k, v in json.load(open(spec_path)).items() if k not in ("train_sequences", "val_sequences")}
         if old != spec:
             raise DistillError("%s was generated with other settings (%s); use a new --out or --force" % (
                 ddir, ", ".join("%s %s -> %s" % (k, old.get(k), v) for k, v in spec.items() if old.get(k) != v)))
@@ -535,6 +535,14 @@ def main(argv=None):
         print("distill: data ready in %s (%.0fs of generation)" % (os.path.join(out, "data"), gen_s), flush=True)
         return
     train = load_split(chunks["train"])
+    if cfg["train_kinds"] != "all":
+        keep_kinds = {k.strip() for k in cfg["train_kinds"].split(",")}
+        if not keep_kinds <= set(KINDS):
+            raise DistillError("--train-kinds: unknown kind in %r (kinds: %s)" % (cfg["train_kinds"], ", ".join(KINDS)))
+        rows = torch.tensor([k in keep_kinds for k in train["kind"]])
+        if not rows.any():
+            raise DistillError("--train-kinds %s: the data holds no such sequences (--mix %s)" % (cfg["train_kinds"], cfg["mix"]))
+        train = {k: (v[rows] if torch.is_tensor(v) else [x for x, r in zip(v, rows.tolist()) if r]) for k, v in train.items()}
     val = load_split(chunks["val"])
     N = train["tokens"].shape[0]
     positions = int(train["mask"].sum())
@@ -582,7 +590,7 @@ def main(argv=None):
             "init": "the base checkpoint's heads" if cfg["init"] == "heads" else "random",
             "data": {"trainSequences": N, "valSequences": val["tokens"].shape[0], "seqLen": cfg["seq_len"],
                      "prefixTokens": [cfg["prefix_min"], cfg["prefix_max"]], "docStartFrac": cfg["doc_start_frac"],
-                     "mix": cfg["mix"], "trainPositions": positions, "source": "training-text prefixes (train.bin)",
+                     "mix": cfg["mix"], "trainKinds": cfg["train_kinds"], "trainPositions": positions, "source": "training-text prefixes (train.bin)",
                      "sampling": {"temperature": cfg["temperature"], "topK": cfg["top_k"],
                                   "repetitionPenalty": cfg["repetition_penalty"]}},
             "loss": {"soft": "KL(base's next-token distribution n-1 tokens later || head n)", "softWeight": cfg["soft_weight"],
@@ -600,7 +608,7 @@ def main(argv=None):
                     "step_distill": step, "train_s_distill": train_s, "positions_seen": seen, "last_distill": last})
         save(ckpt_path, obj)
 
-    run_base_sha = {"path": base_path, "sha256": sha256_file(base_path)}
+    run_base_sha = {"file": os.path.basename(base_path), "sha256": sha256_file(base_path)}
     model.train()
     t_ckpt = time.time()
     win_t, win_pos = time.time(), 0
