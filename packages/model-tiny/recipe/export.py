@@ -599,6 +599,8 @@ def main():
             "graph": "recipe/onnx_graph.py (folded LayerNorms, fused attention, last layer + head layers as branches, "
                      "tree_attention_mask, head_logits_rows)",
             **({"weightsRecoveredFrom": state["recovered_from"]} if state.get("recovered_from") else {}),
+            # stage 2 (recipe/distill.py): the head layers retrained on the base's own outputs
+            **({"distillation": state["distillation"]} if state.get("distillation") else {}),
             **({"q8": {"op": "com.microsoft.MatMulNBits", "bits": 8, "blockSize": args.block_size,
                        "zeroPoints": True, "matmuls": nq}} if "q8" in variants else {}),
             **({"mixed": {"fp32": "stem, last base layer, final norm, output embedding (head 1)"
