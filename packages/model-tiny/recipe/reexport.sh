@@ -22,6 +22,8 @@
 #   --same-weights     the checkpoint holds the shipped weights: every logit must equal the previous
 #                      export's within 1e-5 and base/onnx/model.onnx must stay byte-identical.
 #   --model DIR        another exported model folder to re-export in place (default: model/).
+#   --decoding JSON    merged over the manifest's recommended decoding values (export.py --decoding),
+#                      e.g. '{"headTemperature": [1.5, 1.3]}' for self-distilled heads.
 # On a failure model/ is left as written: `git checkout packages/model-tiny/model` restores it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,11 +34,13 @@ py="${PYTHON:-/usr/bin/python3}"
 ckpt="$1"
 shift
 quality=(--keep-quality)
+decoding=()
 same=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --eval) quality=(--eval "$2"); shift 2 ;;
     --same-weights) same=1; shift ;;
+    --decoding) decoding=(--decoding "$2"); shift 2 ;;
     --model) model="$(cd "$2" && pwd)"; shift 2 ;;
     *) echo "reexport: unknown option $1" >&2; exit 2 ;;
   esac
@@ -50,7 +54,7 @@ if [ "${quality[0]}" = "--keep-quality" ]; then
   echo "reexport: no --eval: keeping the current quality block (right only when the weights are the same)"
 fi
 OMP_NUM_THREADS=1 "$py" "$here/export.py" --ckpt "$ckpt" --out "$model" --ref "$tmp/ref" --work "$tmp/work" \
-  --ngrams none --threads 1 "${quality[@]}"
+  --ngrams none --threads 1 "${quality[@]}" "${decoding[@]}"
 prev=(--previous "$tmp/previous")
 [ "$same" = 1 ] && prev+=(--previous-tol 1e-5)
 node "$here/check_onnx.mjs" "$model" "$tmp/ref" "${prev[@]}"
