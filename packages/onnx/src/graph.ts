@@ -132,7 +132,7 @@ export function inspectGraph(
       'head_logits_rows or num_head_logits_to_keep',
       'both',
       'the graph has both "head_logits_rows" and "num_head_logits_to_keep": a graph selects the extra heads\' ' +
-        'rows with one of them (docs/model-format.md).',
+        'rows with one of them (https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md).',
     );
   }
   const treeShape = '[batch, sequence, sequence] int64';

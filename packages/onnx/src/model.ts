@@ -338,7 +338,7 @@ export class OnnxModel implements MultiTokenModel {
           throw new DynamoError(
             DynamoErrorCode.MODEL_FORMAT,
             `${this.file}: "head_logits" has ${extraRows} rows per head, expected ${exact ? '' : 'at least '}` +
-              `${needed} (docs/model-format.md).`,
+              `${needed} (https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md).`,
             { details: { file: this.file, tensor: 'head_logits', expected: needed, actual: extraRows } },
           );
         }

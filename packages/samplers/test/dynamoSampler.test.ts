@@ -37,7 +37,12 @@ function plainTopK(logits: Float32Array, k: number, T: number, rng: { next(): nu
 describe('dynamo(): options', () => {
   it("preset 'paper' follows the paper; the default preset is 'calibrated'", () => {
     const calibrated = dynamo({ tables });
-    expect(calibrated.options).toMatchObject({ preset: 'calibrated', ...DYNAMO_PRESETS.calibrated });
+    const { headTemperature, jointTopK, ...rest } = DYNAMO_PRESETS.calibrated;
+    expect(calibrated.options).toMatchObject({ preset: 'calibrated', ...rest });
+    // resolved: one temperature per extra head, and the joint's k defaults to the sampler's top-k
+    expect(calibrated.options.headTemperature).toEqual([headTemperature]);
+    expect(jointTopK).toBeUndefined();
+    expect(calibrated.options.jointTopK).toBe(calibrated.options.topK);
     expect(dynamo({ tables, preset: 'calibrated', epsilon: 0.3 }).options.epsilon).toBe(0.3);
     const s = dynamo({ tables, preset: 'paper' });
     expect(s.heads).toBe(3);
