@@ -99,8 +99,11 @@ export type EvalSamplerFactory = (config: SweepConfiguration, settings: EvalSamp
 /**
  * The default factory. Every configuration gets the same processors (the repetition penalty on
  * every head), so:
- * - `ar` and `verified`: top-k sampling at the temperature — `verified` ('match') gives exactly
- *   `ar`'s tokens for the same seed;
+ * - `ar`: top-k sampling at the temperature;
+ * - `verified`: the same sampler checking drafts — per-head top-1 chains ('chain') or DynaMo
+ *   candidate trees of `treeBudget` nodes ('tree', needs `tables`; top-1 chains without them);
+ *   'match' verification gives exactly `ar`'s tokens for the same seed, 'speculative' (recursive
+ *   rejection sampling over the drafts) exactly `ar`'s distribution;
  * - `dynamo`: samplers' `dynamo()` with the settings' preset (a configuration may name another,
  *   e.g. the ablation rows' 'paper'), eps_b and the configuration's overrides; with co-occurrence
  *   masking when `tables` is given, else the paper's "no mask" variant. At eps_b 1 it draws
@@ -109,6 +112,19 @@ export type EvalSamplerFactory = (config: SweepConfiguration, settings: EvalSamp
 export function defaultSamplerFactory(tables?: CoOccurrenceTables): EvalSamplerFactory {
   return (config, s) => {
     const processors = s.repetitionPenalty === 1 ? [] : [repetitionPenalty(s.repetitionPenalty)];
+    if (config.mode === 'verified') {
+      const drafter =
+        config.drafter === 'tree' && tables !== undefined
+          ? dynamoTreeDrafter({ tables, budget: s.treeBudget })
+          : topOneDrafter();
+      const sampler = sampling({ temperature: s.temperature, topK: s.topK });
+      return {
+        sampler,
+        processors,
+        drafter,
+        ...(config.verification === 'speculative' && { verifier: speculativeVerifier(sampler) }),
+      };
+    }
     if (config.mode !== 'dynamo')
       return { sampler: sampling({ temperature: s.temperature, topK: s.topK }), processors };
     const overrides = config.dynamo ?? {};

@@ -91,6 +91,17 @@ describe('defaultSamplerFactory', () => {
     const sweepRow = factory(byId('dynamo@0.5')!, settings).sampler as DynamoSampler;
     expect(sweepRow.options.preset).toBe('calibrated');
     expect((factory(noMask!, settings).sampler as DynamoSampler).options.mask).toBe(false);
+    // the lossless rows: what drafts and what verifies
+    const chain = factory(byId('verified')!, settings);
+    expect(chain.drafter?.name).toBe('top-one');
+    expect(chain.verifier).toBeUndefined();
+    const tree = factory(byId('verified-tree')!, settings);
+    expect(tree.drafter?.name).toBe('dynamo-tree');
+    expect(tree.verifier).toBeUndefined();
+    const spec = factory(byId('verified-tree-speculative')!, settings);
+    expect(spec.drafter?.name).toBe('dynamo-tree');
+    expect(spec.verifier?.name).toMatch(/speculative/);
+    expect(spec.processors).toHaveLength(1);
     expect(() => resolveSamplerSettings({ renormalize: 'half' as 'full' })).toThrow(
       expect.objectContaining({
         code: 'DYNAMO_INVALID_OPTION',

@@ -51,16 +51,28 @@ const prompts = [
   ...DEFAULT_EVAL_PROMPTS,
 ];
 
-const calibrated = S.DYNAMO_PRESETS.calibrated;
+// The calibrated preset with the values the model recommends for it (its manifest's `decoding`:
+// e.g. the self-distilled heads' own temperature), as `dynamo generate` runs it.
+const recommended = S.recommendedDynamoOptions(multi.metadata.decoding, 'calibrated');
+const calibrated = { ...S.DYNAMO_PRESETS.calibrated, ...recommended };
 const configs = [
   { id: 'ar', mode: 'ar' },
-  { id: 'calibrated', mode: 'dynamo', options: {} },
+  { id: 'calibrated', mode: 'dynamo', options: { ...recommended } },
   { id: 'paper', mode: 'dynamo', options: { preset: 'paper' } },
-  { id: '… drawn from the thresholded grid', mode: 'dynamo', options: { draw: 'thresholded' } },
-  { id: '… heads at the sampling temperature', mode: 'dynamo', options: { headTemperature: 0.7 } },
-  { id: "… without ar's penalty on the heads", mode: 'dynamo', options: {}, bareHeads: true },
-  { id: '… without the context penalty', mode: 'dynamo', options: { contextPenalty: 1 } },
-  { id: '… alpha 1 (the paper)', mode: 'dynamo', options: { alpha: 1 } },
+  { id: '… drawn from the thresholded grid', mode: 'dynamo', options: { ...recommended, draw: 'thresholded' } },
+  { id: '… heads at the sampling temperature', mode: 'dynamo', options: { ...recommended, headTemperature: 0.7 } },
+  ...(recommended.headTemperature !== undefined && recommended.headTemperature !== 1
+    ? [
+        {
+          id: "… heads at temperature 1 (the preset's, not the model's)",
+          mode: 'dynamo',
+          options: { ...recommended, headTemperature: 1 },
+        },
+      ]
+    : []),
+  { id: "… without ar's penalty on the heads", mode: 'dynamo', options: { ...recommended }, bareHeads: true },
+  { id: '… without the context penalty', mode: 'dynamo', options: { ...recommended, contextPenalty: 1 } },
+  { id: '… alpha 1 (the paper)', mode: 'dynamo', options: { ...recommended, alpha: 1 } },
 ];
 
 const runs = new Map(configs.map((c) => [c.id, []]));

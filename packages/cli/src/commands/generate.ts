@@ -27,7 +27,7 @@ line (tokens/s, tokens per pass, device) to stderr.
 
 Options:
   --mode ar|dynamo|verified   ar: one token per pass (base-only graph); dynamo: DynaMo multi-token
-                              sampling (default; lossy, at ar's quality by the eval's criterion);
+                              sampling (default; lossy: close to ar's quality, see dynamo eval);
                               verified: lossless draft-and-verify — exactly ar's tokens (greedy or
                               same seed), several per pass from candidate trees
   --epsilon N                 DynaMo threshold eps_b in [0, 1] (default: the model's, else 0.5)
@@ -37,7 +37,8 @@ Options:
   --temperature N             sampling temperature (default: the model's, else 0.7)
   --top-k N                   top-k (default: the model's, else 50)
   --repetition-penalty N      (default: the model's, else 1.1; 1 with --greedy)
-  --alpha N                   co-occurrence mask strength (dynamo; default 1)
+  --alpha N                   co-occurrence weighting strength (dynamo; default: the model's,
+                              else the preset's: 0.9 calibrated, 1 paper)
   --blur N                    blur kernel size of the adaptive threshold (dynamo; default 3)
   --drafter auto|tree|ngram|top1|dynamo|dynamo-sample
                               verified: what drafts the tokens the base head then checks.
