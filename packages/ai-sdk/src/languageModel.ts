@@ -98,7 +98,7 @@ abstract class DynamojsModelBase {
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     }
-    const drafter = drafterFor(prepared.mode, loaded.tables, model.metadata.heads);
+    const drafter = drafterFor(prepared.mode, loaded.tables, model.metadata.heads, model.metadata.device);
     const processors = processorsFor(sampling);
     return {
       prepared,

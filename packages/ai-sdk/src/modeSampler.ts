@@ -114,14 +114,17 @@ export function samplerFor(
 
 /**
  * `verified` drafts as the CLI's default `--drafter auto`: DynaMo candidate trees when the model has
- * co-occurrence tables, else per-head top-1 chains (n-gram/prompt-lookup trees on a 1-head model).
+ * co-occurrence tables, else per-head top-1 chains (n-gram/prompt-lookup trees on a 1-head model);
+ * trees of `recommendedTreeBudget(device)` nodes (8 on the CPU or WASM, 24 on a GPU).
  */
 export function drafterFor(
   mode: GenerationMode,
   tables: samplers.CoOccurrenceTables | undefined = undefined,
   heads = 3,
+  device?: string,
 ): Drafter | undefined {
   if (mode !== 'verified') return undefined;
-  if (tables !== undefined && heads > 1) return samplers.dynamoTreeDrafter({ tables, budget: 8 });
+  const budget = samplers.recommendedTreeBudget(device);
+  if (tables !== undefined && heads > 1) return samplers.dynamoTreeDrafter({ tables, budget });
   return heads > 1 ? samplers.topOneDrafter() : samplers.ngramDrafter({ ...(tables && { tables }) });
 }

@@ -89,8 +89,11 @@ export function makeSampler(mode: string, s: SamplerSettings, tables: unknown): 
   return samplers.sampling({ temperature: s.temperature, topK: s.topK });
 }
 
-/** Drafted nodes per verification pass of the DynaMo tree drafter, unless --tree-budget says otherwise. */
-export const DEFAULT_TREE_BUDGET = 12;
+/**
+ * Drafted nodes per verification pass when --tree-budget is not given and the device is unknown;
+ * the CLI uses `recommendedTreeBudget(device)` of @dynamojs/samplers (8 on the CPU, 24 on a GPU).
+ */
+export const DEFAULT_TREE_BUDGET = samplers.DEFAULT_TREE_BUDGET;
 
 /** The drafters of `verified` (see {@link makeDrafter}). */
 export const DRAFTERS = ['auto', 'tree', 'ngram', 'top1', 'dynamo', 'dynamo-sample'] as const;

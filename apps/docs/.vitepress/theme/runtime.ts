@@ -13,6 +13,7 @@ import {
   dynamoTreeDrafter,
   loadCoOccurrenceTables,
   recommendedDynamoOptions,
+  recommendedTreeBudget,
   repetitionPenalty,
   sampling,
 } from '@dynamojs/samplers';
@@ -325,10 +326,10 @@ export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: nu
 
 /**
  * Drafted nodes per verification pass: on WebGPU a pass costs mostly dispatch overhead and extra
- * rows are nearly free, so trees are bigger there than on the CPU (WASM).
+ * rows are nearly free, so trees are bigger there than on the CPU (WASM) — the samplers' choice.
  */
 export function treeBudget(device: string): number {
-  return device === 'webgpu' ? 24 : 8;
+  return recommendedTreeBudget(device);
 }
 
 /** Streams one generation, reporting every forward pass's tokens and text. */

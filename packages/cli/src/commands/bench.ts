@@ -7,16 +7,10 @@ import {
   type Sampler,
 } from '@dynamojs/core';
 import { type GenerateResult, generate } from '@dynamojs/generate';
+import { recommendedTreeBudget } from '@dynamojs/samplers';
 import { int, intList, list, num, numList, oneOf, parse, str } from '../args.js';
 import { DEFAULT_PROMPTS } from '../prompts.js';
-import {
-  DEFAULT_TREE_BUDGET,
-  defaultSettings,
-  makeDrafter,
-  makeProcessors,
-  makeSampler,
-  type SamplerSettings,
-} from '../samplerFactory.js';
+import { defaultSettings, makeDrafter, makeProcessors, makeSampler, type SamplerSettings } from '../samplerFactory.js';
 import { type CliContext, DEVICES, fmt, headRowsFlag, MODEL_FLAGS, SAMPLER_FLAGS } from './shared.js';
 import { type TransformersRunner, transformersRunner } from './transformers.js';
 
@@ -54,7 +48,7 @@ Options:
   --seeds LIST             seeds (default 1,2,3)
   --max-tokens N           new tokens per run (default 128)
   --warmup N               untimed warm-up runs per configuration (default 1)
-  --tree-budget LIST       verified: drafted nodes per pass (default ${DEFAULT_TREE_BUDGET}); more values add rows
+  --tree-budget LIST       verified: drafted nodes per pass (default: 8 on the CPU, 24 on a GPU); more values add rows
   --paper                  dynamo: also the paper-literal preset at eps_b 0.5
   --head-rows all|last|N   verified: extra heads' logits at every node, the last, or the N nodes where
                            acceptance most likely stops (default: every node of a chain, 3 of a tree)
@@ -239,7 +233,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
   const threads = int(values, 'threads', { min: 1 });
   const json = values.json === true;
   const headRows = headRowsFlag(values);
-  const budgets = intList(values, 'tree-budget', { min: 1 }) ?? [DEFAULT_TREE_BUDGET];
+  const budgetFlag = intList(values, 'tree-budget', { min: 1 });
   const promptFiles = (values.prompts as string[] | undefined) ?? [];
   const prompts: string[] = [];
   for (const file of promptFiles) {
@@ -271,6 +265,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     base: true,
     tables: wantDynamo || wantVerified,
   });
+  const budgets = budgetFlag ?? [recommendedTreeBudget(bundle.device)];
   let tf: TransformersRunner | undefined;
   try {
     const multi = bundle.model;

@@ -1,15 +1,8 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import { type GenerateResult, type GenerationMode, generate, MODES, stream } from '@dynamojs/generate';
-import { DYNAMO_PRESETS, type DynamoPreset } from '@dynamojs/samplers';
+import { DYNAMO_PRESETS, type DynamoPreset, recommendedTreeBudget } from '@dynamojs/samplers';
 import { int, num, oneOf, parse, str } from '../args.js';
-import {
-  DEFAULT_TREE_BUDGET,
-  DRAFTERS,
-  defaultSettings,
-  makeDrafter,
-  makeProcessors,
-  makeSampler,
-} from '../samplerFactory.js';
+import { DRAFTERS, defaultSettings, makeDrafter, makeProcessors, makeSampler } from '../samplerFactory.js';
 import {
   type CliContext,
   compareLine,
@@ -47,7 +40,7 @@ Options:
                               per-head top-1 chains; dynamo / dynamo-sample: the DynaMo joint's
                               best / a sampled cell as a chain. auto (default): tree when the model
                               has ngrams.bin, else top1 (or ngram on a 1-head model)
-  --tree-budget N             verified: most drafted tokens per pass (default ${DEFAULT_TREE_BUDGET})
+  --tree-budget N             verified: most drafted tokens per pass (default: 8 on the CPU, 24 on a GPU)
   --preset calibrated|paper   dynamo: the sampler preset (default calibrated; paper: Algorithm 1
                               read literally)
   --verification match|speculative     verified: exact-match (default; same tokens as ar with
@@ -114,7 +107,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   };
   const stop = values.stop as string[] | undefined;
   const drafterKind = oneOf(values, 'drafter', DRAFTERS) ?? 'auto';
-  const treeBudget = int(values, 'tree-budget', { min: 1, max: 4096 }) ?? DEFAULT_TREE_BUDGET;
+  const treeBudgetFlag = int(values, 'tree-budget', { min: 1, max: 4096 });
   const verification = oneOf(values, 'verification', ['match', 'speculative'] as const);
   const headRows = headRowsFlag(values);
   const json = values.json === true;
@@ -136,6 +129,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
       return model;
     };
     const model = modelOf(mode);
+    const treeBudget = treeBudgetFlag ?? recommendedTreeBudget(bundle.device);
     const settings = defaultSettings(model.metadata.decoding ?? bundle.model?.metadata.decoding, overrides);
     if (mode === 'dynamo' && bundle.tables === undefined) {
       ctx.stderr.write(`note: ${bundle.dir} has no ngrams.bin: DynaMo runs without co-occurrence masking.\n`);

@@ -11,12 +11,13 @@ import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
 import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { CandidateTrie } from './candidateTrie.js';
+import { DEFAULT_TREE_BUDGET } from './treeBudget.js';
 import { addPromptLookup, extendWithTables, TreeSourceScratch } from './treeSources.js';
 
 export interface DynamoTreeDrafterOptions {
   /** Co-occurrence tables (the joint's mask and weights, and the table levels). */
   readonly tables: CoOccurrenceTables;
-  /** Most drafted nodes per pass (the tree's budget), integer ≥ 1. Default 12. */
+  /** Most drafted nodes per pass (the tree's budget), integer ≥ 1. Default 8 (see {@link recommendedTreeBudget}). */
   readonly budget?: number;
   /** Candidates per position taken from each extra head (its top-k), integer ≥ 1. Default 8. */
   readonly width?: number;
@@ -65,7 +66,7 @@ export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): Drafter {
       details: { option: 'tables' },
     });
   }
-  const budget = checkInteger('budget', options.budget ?? 12, { min: 1, max: 4096 });
+  const budget = checkInteger('budget', options.budget ?? DEFAULT_TREE_BUDGET, { min: 1, max: 4096 });
   const width = checkInteger('width', options.width ?? 8, { min: 1, max: 1024 });
   const temperature = checkNumber('temperature', options.temperature ?? 1, { min: 0, minExclusive: true });
   const alpha = checkNumber('alpha', options.alpha ?? 1, { min: 0 });

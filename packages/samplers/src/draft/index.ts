@@ -12,3 +12,4 @@ export { ngramDrafter } from './ngramDrafter.js';
 export { promptLookup } from './promptLookup.js';
 export type { TopOneDrafterOptions } from './topOneDrafter.js';
 export { TopOneDrafter, topOneDrafter } from './topOneDrafter.js';
+export { DEFAULT_TREE_BUDGET, recommendedTreeBudget, TREE_BUDGETS } from './treeBudget.js';
