@@ -10,50 +10,13 @@
 //
 // Every configuration applies the same processors as ar (the repetition penalty 1.1 on every head)
 // except the row that removes them from the DynaMo heads.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import {
-  DEFAULT_EVAL_PROMPTS,
-  distinctN,
-  oracleSurprisal,
-  parsePrompts,
-  repetitionRate,
-  sameQuality,
-} from '@dynamojs/eval';
-import { loadModel } from '@dynamojs/onnx/node';
+import { writeFileSync } from 'node:fs';
+import { distinctN, oracleSurprisal, repetitionRate, sameQuality } from '@dynamojs/eval';
 import * as S from '@dynamojs/samplers';
-import { loadTokenizer } from '@dynamojs/tokenizer';
 import { generate } from '../dist/index.js';
+import { qualitySetup } from './qualitySetup.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string', default: join(here, '../../model-tiny/model') },
-    seeds: { type: 'string', default: '1,2,3' },
-    tokens: { type: 'string', default: '128' },
-    prompts: { type: 'string' },
-    out: { type: 'string' },
-  },
-});
-const dir = values.model;
-const seeds = values.seeds.split(',').map(Number);
-const maxNewTokens = Number(values.tokens);
-const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-const tokenizer = await loadTokenizer(join(dir, 'tokenizer.json'));
-const multi = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions });
-const base = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions, baseOnly: true });
-const tables = S.loadCoOccurrenceTables(readFileSync(join(dir, 'ngrams.bin')), { vocabSize: multi.metadata.vocabSize });
-// --prompts FILE (e.g. the paper's development prompts) first, then the eval's built-in prompts.
-const prompts = [
-  ...(values.prompts ? parsePrompts(readFileSync(values.prompts, 'utf8')) : []),
-  ...DEFAULT_EVAL_PROMPTS,
-];
-
-// The calibrated preset with the values the model recommends for it (its manifest's `decoding`:
-// e.g. the self-distilled heads' own temperature), as `dynamo generate` runs it.
-const recommended = S.recommendedDynamoOptions(multi.metadata.decoding, 'calibrated');
+const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, tables, prompts, recommended } = await qualitySetup();
 const calibrated = { ...S.DYNAMO_PRESETS.calibrated, ...recommended };
 const configs = [
   { id: 'ar', mode: 'ar' },
@@ -164,7 +127,7 @@ const report = {
   date: new Date().toISOString(),
   rows,
 };
-if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+if (out) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 const f = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 console.log(
   `${prompts.length} prompts × ${seeds.length} seeds × ${maxNewTokens} tokens; calibrated = ${JSON.stringify(calibrated)}`,

@@ -15,42 +15,15 @@
 //   npm run build && node packages/generate/bench/surprisalGap.bench.mjs [--seeds 1,2,3]
 //          [--tokens 128] [--prompts FILE] [--model DIR] [--out file.json]
 // (the eval's built-in prompts always; --prompts adds a file's, e.g. the paper's development prompts)
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { DEFAULT_EVAL_PROMPTS, parsePrompts } from '@dynamojs/eval';
-import { loadModel } from '@dynamojs/onnx/node';
+import { writeFileSync } from 'node:fs';
 import * as S from '@dynamojs/samplers';
-import { loadTokenizer } from '@dynamojs/tokenizer';
 import { generate } from '../dist/index.js';
+import { qualitySetup } from './qualitySetup.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string', default: join(here, '../../model-tiny/model') },
-    seeds: { type: 'string', default: '1,2,3' },
-    tokens: { type: 'string', default: '128' },
-    prompts: { type: 'string' },
-    out: { type: 'string' },
-  },
-});
-const dir = values.model;
-const seeds = values.seeds.split(',').map(Number);
-const maxNewTokens = Number(values.tokens);
+const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, tables, prompts, recommended } = await qualitySetup();
 const T = 0.7;
 const K = 50;
 const PENALTY = 1.1;
-const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-const tokenizer = await loadTokenizer(join(dir, 'tokenizer.json'));
-const multi = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions });
-const base = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions, baseOnly: true });
-const tables = S.loadCoOccurrenceTables(readFileSync(join(dir, 'ngrams.bin')), { vocabSize: multi.metadata.vocabSize });
-const prompts = [
-  ...(values.prompts ? parsePrompts(readFileSync(values.prompts, 'utf8')) : []),
-  ...DEFAULT_EVAL_PROMPTS,
-];
-const recommended = S.recommendedDynamoOptions(multi.metadata.decoding, 'calibrated');
 const configs = [
   { id: 'ar', mode: 'ar' },
   { id: 'dynamo (calibrated, the model’s values)', mode: 'dynamo', options: { ...recommended } },
@@ -149,7 +122,7 @@ const report = {
   date: new Date().toISOString(),
   rows,
 };
-if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+if (out) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 const f = (x) => (x === undefined ? '–' : `${x.meanGap >= 0 ? '+' : ''}${x.meanGap.toFixed(3)} (${x.tokens})`);
 console.log(`${prompts.length} prompts × ${seeds.length} seeds × ${maxNewTokens} tokens; mean gap in nats (tokens)`);
 console.log(`| configuration | tokens/pass | all tokens | ${keys.map((k) => `n.j ${k}`).join(' | ')} |`);

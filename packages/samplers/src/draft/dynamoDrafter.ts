@@ -10,7 +10,9 @@ import {
 } from '@dynamojs/core';
 import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
 import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
+import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
+import { checkNextToken } from './checkNextToken.js';
 
 export interface DynamoDrafterOptions {
   /** Co-occurrence tables (required: the drafter's point is the mask). */
@@ -68,18 +70,8 @@ export function dynamoDrafter(options: DynamoDrafterOptions): Drafter {
     name: options.name ?? 'dynamo-drafter',
     draft(view: StepView, next: number): Draft {
       const V = view.vocabSize;
-      if (tables.vocabSize !== V) {
-        throw new DynamoError(
-          DynamoErrorCode.VOCAB_MISMATCH,
-          `Co-occurrence tables were built for a vocabulary of ${tables.vocabSize} tokens, the model has ${V}.`,
-          { details: { field: 'vocabSize', expected: V, actual: tables.vocabSize } },
-        );
-      }
-      if (!Number.isInteger(next) || next < 0 || next >= V) {
-        throw new DynamoError(DynamoErrorCode.TOKEN_OUT_OF_RANGE, `next token ${next} is outside the vocabulary.`, {
-          details: { actual: next },
-        });
-      }
+      checkTablesVocabulary(tables.vocabSize, V);
+      checkNextToken(next, V);
       const limit = Math.min(maxDraft, view.heads - 1, view.maxTokens - 1, tables.order - 1);
       if (limit <= 0) return EMPTY;
       selectHeadTopK(view.logits(1), topK, temperature, h1, 1);

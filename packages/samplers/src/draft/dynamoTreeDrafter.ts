@@ -9,8 +9,10 @@ import {
 } from '@dynamojs/core';
 import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
 import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
+import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { CandidateTrie } from './candidateTrie.js';
+import { checkNextToken } from './checkNextToken.js';
 import { DEFAULT_TREE_BUDGET } from './treeBudget.js';
 import { addPromptLookup, extendWithTables, TreeSourceScratch } from './treeSources.js';
 
@@ -88,18 +90,8 @@ export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): Drafter {
     name: options.name ?? 'dynamo-tree',
     draft(view: StepView, next: number): Draft {
       const V = view.vocabSize;
-      if (tables.vocabSize !== V) {
-        throw new DynamoError(
-          DynamoErrorCode.VOCAB_MISMATCH,
-          `Co-occurrence tables were built for a vocabulary of ${tables.vocabSize} tokens, the model has ${V}.`,
-          { details: { field: 'vocabSize', expected: V, actual: tables.vocabSize } },
-        );
-      }
-      if (!Number.isInteger(next) || next < 0 || next >= V) {
-        throw new DynamoError(DynamoErrorCode.TOKEN_OUT_OF_RANGE, `next token ${next} is outside the vocabulary.`, {
-          details: { actual: next },
-        });
-      }
+      checkTablesVocabulary(tables.vocabSize, V);
+      checkNextToken(next, V);
       const maxDepth = view.maxTokens - 1;
       if (maxDepth <= 0) return EMPTY;
       trie.reset();

@@ -1,4 +1,5 @@
 import { checkInteger, type Draft, type Drafter, DynamoError, DynamoErrorCode, type StepView } from '@dynamojs/core';
+import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { CandidateTrie } from './candidateTrie.js';
 import { addPromptLookup, extendWithTables, TreeSourceScratch } from './treeSources.js';
@@ -58,13 +59,7 @@ export function ngramDrafter(options: NgramDrafterOptions = {}): Drafter {
     heads: 1,
     draft(view: StepView, next: number): Draft {
       const V = view.vocabSize;
-      if (tables !== undefined && tables.vocabSize !== V) {
-        throw new DynamoError(
-          DynamoErrorCode.VOCAB_MISMATCH,
-          `Co-occurrence tables were built for a vocabulary of ${tables.vocabSize} tokens, the model has ${V}.`,
-          { details: { field: 'vocabSize', expected: V, actual: tables.vocabSize } },
-        );
-      }
+      if (tables !== undefined) checkTablesVocabulary(tables.vocabSize, V);
       trie.reset();
       const maxDepth = view.maxTokens - 1;
       const history = view.history;

@@ -10,6 +10,7 @@ import {
   type StepView,
 } from '@dynamojs/core';
 import { allMaskedError } from '../classic/checkLogits.js';
+import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { adaptiveThreshold } from './adaptiveThreshold.js';
 import { backOffBounds, shouldBackOffAt } from './backOff.js';
@@ -257,12 +258,8 @@ export function resolveDynamoOptions(options: DynamoOptions = {}): ResolvedDynam
       { details: { option: 'tables' } },
     );
   }
-  if (
-    options.tables !== undefined &&
-    options.vocabSize !== undefined &&
-    options.tables.vocabSize !== options.vocabSize
-  ) {
-    throw vocabMismatch(options.tables.vocabSize, options.vocabSize);
+  if (options.tables !== undefined && options.vocabSize !== undefined) {
+    checkTablesVocabulary(options.tables.vocabSize, options.vocabSize);
   }
   return resolved;
 }
@@ -284,14 +281,6 @@ function headTemperatures(value: number | readonly number[]): readonly number[] 
         minExclusive: true,
       }),
     ),
-  );
-}
-
-function vocabMismatch(tables: number, model: number): DynamoError {
-  return new DynamoError(
-    DynamoErrorCode.VOCAB_MISMATCH,
-    `Co-occurrence tables were built for a vocabulary of ${tables} tokens, the model has ${model}.`,
-    { details: { field: 'vocabSize', expected: model, actual: tables } },
   );
 }
 
@@ -386,7 +375,7 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
     },
     sample(view: StepView): Int32Array {
       const V = view.vocabSize;
-      if (tables !== undefined && tables.vocabSize !== V) throw vocabMismatch(tables.vocabSize, V);
+      if (tables !== undefined) checkTablesVocabulary(tables.vocabSize, V);
       let nMax = Math.min(o.maxTokens, view.heads, view.maxTokens, tableOrder);
       if (o.epsilon >= 1) nMax = 1;
       const h0 = heads[0] as HeadTopK;
