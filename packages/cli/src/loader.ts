@@ -85,17 +85,34 @@ export const nodeLoader: Loader = async (request) => {
   };
   const loaded: MultiTokenModel[] = [];
   try {
-    // On the CPU the multi-head graph's mixed-precision variant (8-bit head layers, head 0 bit for bit
-    // the fp32 model's) makes multi-token passes cheaper; elsewhere the model's default file.
-    const variant = request.device === 'cpu' && (await hasVariant(dir, 'mixed')) ? 'mixed' : undefined;
-    const model = request.multi ? await onnx.loadModel(dir, { ...common, ...(variant && { variant }) }) : undefined;
-    if (model) loaded.push(model);
     const hasBase = existsSync(join(dir, 'base', 'onnx', 'model.onnx'));
     let baseModel: MultiTokenModel | undefined;
     if (request.base && hasBase) {
       baseModel = await onnx.loadModel(dir, { ...common, baseOnly: true });
       loaded.push(baseModel);
-    } else if (request.base) {
+    }
+    // On the CPU the multi-head graph's mixed-precision variant (8-bit head layers, head 0 bit for bit
+    // the fp32 model's) makes multi-token passes cheaper; elsewhere the model's default file. With
+    // 'auto', the device the base-only graph landed on (or, without one, the one the multi-head
+    // graph lands on) decides.
+    const mixed =
+      request.multi && request.device !== 'cuda' && request.device !== 'webgpu' && (await hasVariant(dir, 'mixed'));
+    let model: MultiTokenModel | undefined;
+    if (request.multi) {
+      const known = request.device === 'auto' ? baseModel?.metadata.device : request.device;
+      if (mixed && known === 'cpu') {
+        model = await onnx.loadModel(dir, { ...common, device: 'cpu', variant: 'mixed' });
+      } else {
+        model = await onnx.loadModel(dir, common);
+        if (mixed && known === undefined && model.metadata.device === 'cpu') {
+          // 'auto' fell back to the CPU: reopen the cheaper variant there.
+          await model.dispose();
+          model = await onnx.loadModel(dir, { ...common, device: 'cpu', variant: 'mixed' });
+        }
+      }
+      loaded.push(model);
+    }
+    if (request.base && !hasBase) {
       baseModel = model ?? (await onnx.loadModel(dir, common));
       if (!model) loaded.push(baseModel);
     }

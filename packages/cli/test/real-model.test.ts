@@ -11,7 +11,7 @@ import { loadModel } from '@dynamojs/onnx/node';
 import { greedy, sampling } from '@dynamojs/samplers';
 import { loadTokenizer } from '@dynamojs/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TransformersRunner, transformersRunner } from '../src/index.js';
+import { nodeLoader, type TransformersRunner, transformersRunner } from '../src/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../../onnx/test/fixtures/tiny', import.meta.url));
 const MODEL_TINY = fileURLToPath(new URL('../../model-tiny/model', import.meta.url));
@@ -229,4 +229,27 @@ describe.each(CASES)('verified with speculative sampling on $name (CLI, in-proce
     const ar = await run(['--mode', 'ar', '--greedy']);
     expect(spec.tokens).toEqual(ar.tokens);
   });
+});
+
+describe('the CLI loader on the reference model', () => {
+  it.runIf(existsSync(`${MODEL_TINY}/model_mixed.onnx`))(
+    "opens the mixed-precision multi-head graph on the CPU, also when 'auto' lands there",
+    async () => {
+      for (const request of [
+        { device: 'cpu', base: false },
+        { device: 'auto', base: true },
+        { device: 'auto', base: false },
+      ] as const) {
+        const bundle = await nodeLoader({ modelPath: MODEL_TINY, multi: true, tables: false, ...request });
+        try {
+          // (on a machine with a GPU, 'auto' lands there and keeps the default file)
+          const expected = bundle.device === 'cpu' ? 'mixed' : 'fp32';
+          expect((bundle.model as unknown as { variant: string }).variant, JSON.stringify(request)).toBe(expected);
+          if (request.base) expect((bundle.baseModel as unknown as { variant: string }).variant).toBe('fp32');
+        } finally {
+          await bundle.dispose();
+        }
+      }
+    },
+  );
 });

@@ -36,7 +36,7 @@ Options:
   --drafter auto|tree|ngram|top1|dynamo|dynamo-sample
                               verified: what drafts the tokens the base head then checks.
                               tree: DynaMo candidate trees (extra heads + n-gram tables + prompt
-                              lookup); ngram: tables + prompt lookup, no heads needed; top1:
+                              lookup); ngram: tables + prompt lookup on the base-only graph (no heads); top1:
                               per-head top-1 chains; dynamo / dynamo-sample: the DynaMo joint's
                               best / a sampled cell as a chain. auto (default): tree when the model
                               has ngrams.bin, else top1 (or ngram on a 1-head model)
@@ -113,18 +113,20 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   const json = values.json === true;
 
   const compare = values.compare === true;
+  // n-gram drafts need no extra head: verify them on the base-only graph (no head layers to pay for).
+  const baseVerifies = mode === 'verified' && drafterKind === 'ngram';
   const bundle = await ctx.loader({
     modelPath: str(values, 'model'),
     device,
     threads,
-    multi: mode !== 'ar',
-    base: mode === 'ar' || compare,
+    multi: mode !== 'ar' && !baseVerifies,
+    base: mode === 'ar' || compare || baseVerifies,
     tables: mode === 'dynamo' || (mode === 'verified' && drafterKind !== 'top1'),
   });
   let cleanup = () => {};
   try {
     const modelOf = (m: GenerationMode) => {
-      const model = m === 'ar' ? bundle.baseModel : bundle.model;
+      const model = m === 'ar' || (m === 'verified' && baseVerifies) ? bundle.baseModel : bundle.model;
       if (model === undefined) throw new DynamoError(DynamoErrorCode.INTERNAL, 'No model was loaded.');
       return model;
     };
