@@ -27,10 +27,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, extname, join, normalize, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CHROMIUM, launchChromium, serveFiles } from './headless-chromium.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -42,7 +42,6 @@ const { values } = parseArgs({
   },
 });
 const {
-  CHROMIUM_PATH: CHROMIUM = '/usr/bin/chromium',
   DYNAMOJS_TEST_SUMMARY: summaryFile,
   DYNAMOJS_TEST_STAGE: stageName = `consumer test (node ${process.versions.node})`,
 } = process.env;
@@ -252,46 +251,13 @@ async function browser() {
   if (!built) return;
 
   const dist = join(web, 'dist');
-  const types = {
-    '.html': 'text/html',
-    '.js': 'text/javascript',
-    '.mjs': 'text/javascript',
-    '.wasm': 'application/wasm',
-    '.json': 'application/json',
-  };
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(dist, path);
-    if (!file.startsWith(dist) || !existsSync(file) || !extname(file)) {
-      res.writeHead(404);
-      return res.end();
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const { chromium } = await import('playwright-core');
+  const { base, close } = await serveFiles({ mounts: { '/': dist } });
   try {
     for (const device of ['wasm', 'webgpu']) {
       for (const name of Object.keys(pages)) {
         await check(`browser: ${name} example on ${device} (Vite bundle, headless Chromium)`, async () => {
           const profile = mkdtempSync(join(work, 'chromium-'));
-          const context = await chromium.launchPersistentContext(profile, {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: [
-              '--headless',
-              '--no-sandbox',
-              '--disable-gpu',
-              '--disable-quic',
-              '--no-first-run',
-              '--disable-background-networking',
-              '--disable-component-update',
-              '--disable-sync',
-              ...(device === 'webgpu' ? ['--enable-unsafe-webgpu'] : ['--disable-features=WebGPU']),
-            ],
-          });
+          const context = await launchChromium(profile, { webgpu: device === 'webgpu' });
           try {
             const page = context.pages()[0] ?? (await context.newPage());
             const errors = [];
@@ -317,7 +283,7 @@ async function browser() {
       }
     }
   } finally {
-    server.close();
+    await close();
   }
 }
 

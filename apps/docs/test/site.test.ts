@@ -9,22 +9,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_FLAGS as baseFlags, CHROMIUM as chromiumPath } from '../../../scripts/headless-chromium.mjs';
 import { type StaticServer, serveStatic } from './serve';
 
 const app = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dist = join(app, '.vitepress/dist');
 const artifacts = join(app, 'test-results');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const baseFlags = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const MODEL_READY_MS = 90_000;
 const GENERATION_MS = 90_000;
 

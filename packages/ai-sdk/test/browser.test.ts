@@ -2,28 +2,19 @@
 // downloaded browser) on model-tiny, on WASM (and WebGPU through SwiftShader with
 // DYNAMOJS_WEBGPU_TESTS=1), through the provider's browser entry bundled with `ai` by esbuild.
 // Skipped where Chromium is missing.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, serveFiles } from '../../../scripts/headless-chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ORT_DIST = join(root, 'node_modules/onnxruntime-web/dist');
 const MODEL_TINY = join(root, 'packages/model-tiny/model');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-};
 
 describe.skipIf(!existsSync(CHROMIUM))('streamText in headless Chromium', () => {
-  let server: Server;
+  let close = async () => {};
   let base = '';
   let bundle = '';
   const profile = mkdtempSync(join(tmpdir(), 'dynamojs-ai-sdk-chromium-'));
@@ -53,29 +44,14 @@ describe.skipIf(!existsSync(CHROMIUM))('streamText in headless Chromium', () => 
     });
     bundle = out.outputFiles[0]?.text ?? '';
     const html = `<!doctype html><script type="importmap">{"imports":{"onnxruntime-web":"/ort/ort.min.mjs"}}</script><body>ready</body>`;
-    server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const send = (body: string | Buffer, type: string) => {
-        res.writeHead(200, { 'content-type': type });
-        res.end(body);
-      };
-      if (url.pathname === '/') return send(html, 'text/html');
-      if (url.pathname === '/page.js') return send(bundle, 'text/javascript');
-      const [dir, prefix] = url.pathname.startsWith('/ort/') ? [ORT_DIST, '/ort/'] : [MODEL_TINY, '/model-tiny/'];
-      const rel = normalize(url.pathname.slice(prefix.length));
-      const file = join(dir, rel);
-      if (!url.pathname.startsWith(prefix) || rel.startsWith('..') || !existsSync(file)) {
-        res.writeHead(404);
-        return res.end();
-      }
-      send(readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ base, close } = await serveFiles({
+      pages: { '/': [html, 'text/html'], '/page.js': [() => bundle, 'text/javascript'] },
+      mounts: { '/ort/': ORT_DIST, '/model-tiny/': MODEL_TINY },
+    }));
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await close();
     rmSync(profile, { recursive: true, force: true });
   });
 
@@ -92,22 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('streamText in headless Chromium', () => 
   };
 
   async function runPage(device: 'wasm' | 'webgpu', full: boolean): Promise<{ result: PageResult; logs: string[] }> {
-    const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(profile, 'run-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--enable-unsafe-webgpu',
-      ],
-    });
+    const context = await launchChromium(mkdtempSync(join(profile, 'run-')));
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       const logs: string[] = [];

@@ -1,28 +1,19 @@
 // WebGPU in headless Chromium (SwiftShader adapter) through playwright-core: the fixture on
 // onnxruntime-web's WebGPU backend against its WASM backend. Needs /usr/bin/chromium (never
 // downloads a browser); skipped where it is missing.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, serveFiles } from '../../../scripts/headless-chromium.mjs';
 import { FIXTURE, MODEL_TINY } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ORT_DIST = join(root, 'node_modules/onnxruntime-web/dist');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-};
 
 describe.skipIf(!existsSync(CHROMIUM))('webgpu in headless Chromium (playwright-core)', () => {
-  let server: Server;
+  let close = async () => {};
   let base = '';
   let bundle = '';
   const profile = mkdtempSync(join(tmpdir(), 'dynamo-chromium-'));
@@ -41,33 +32,14 @@ describe.skipIf(!existsSync(CHROMIUM))('webgpu in headless Chromium (playwright-
     });
     bundle = out.outputFiles[0]?.text ?? '';
     const html = `<!doctype html><script type="importmap">{"imports":{"onnxruntime-web":"/ort/ort.min.mjs"}}</script><body>ready</body>`;
-    server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const send = (body: string | Buffer, type: string) => {
-        res.writeHead(200, { 'content-type': type });
-        res.end(body);
-      };
-      if (url.pathname === '/') return send(html, 'text/html');
-      if (url.pathname === '/page.js') return send(bundle, 'text/javascript');
-      const [dir, prefix] = url.pathname.startsWith('/ort/')
-        ? [ORT_DIST, '/ort/']
-        : url.pathname.startsWith('/model-tiny/')
-          ? [MODEL_TINY, '/model-tiny/']
-          : [FIXTURE, '/model/'];
-      const rel = normalize(url.pathname.slice(prefix.length));
-      const file = join(dir, rel);
-      if (!url.pathname.startsWith(prefix) || rel.startsWith('..') || !existsSync(file)) {
-        res.writeHead(404);
-        return res.end();
-      }
-      send(readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ base, close } = await serveFiles({
+      pages: { '/': [html, 'text/html'], '/page.js': [() => bundle, 'text/javascript'] },
+      mounts: { '/ort/': ORT_DIST, '/model-tiny/': MODEL_TINY, '/model/': FIXTURE },
+    }));
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await close();
     rmSync(profile, { recursive: true, force: true });
   });
 
@@ -92,22 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))('webgpu in headless Chromium (playwright-
     soak: boolean,
     variant?: string,
   ): Promise<{ result: PageResult; logs: string[] }> {
-    const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(profile, 'run-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--enable-unsafe-webgpu',
-      ],
-    });
+    const context = await launchChromium(mkdtempSync(join(profile, 'run-')));
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       const logs: string[] = [];
