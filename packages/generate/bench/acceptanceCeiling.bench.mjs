@@ -20,13 +20,11 @@
 import { writeFileSync } from 'node:fs';
 import * as S from '@dynamojs/samplers';
 import { generate } from '../dist/index.js';
-import { qualitySetup } from './qualitySetup.mjs';
+import { AR, perPosition, qualitySetup } from './qualitySetup.mjs';
 
 const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, prompts } = await qualitySetup();
 await multi.dispose();
-const T = 0.7;
-const K = 50;
-const PENALTY = 1.1;
+const { temperature: T, topK: K, repetitionPenalty: PENALTY } = AR;
 
 /** Tree shapes (widths per depth) up to a budget of 64 nodes. */
 function shapes(maxBudget, maxDepth = 10) {
@@ -49,25 +47,13 @@ const BUDGETS = [1, 2, 4, 8, 12, 16, 24, 32, 64];
 const candidates = shapes(Math.max(...BUDGETS));
 
 /** Rank (1 = likeliest) of each continuation token in ar's processed distribution at its position. */
-async function ranks(promptIds, tokens) {
-  const ids = Int32Array.from([...promptIds, ...tokens]);
-  const cache = base.createCache();
-  const penalty = S.repetitionPenalty(PENALTY);
-  try {
-    const r = await base.forward(ids, cache, { positions: 'all', headPositions: 'none' });
-    const out = [];
-    for (let t = promptIds.length; t < ids.length; t++) {
-      const q = Float32Array.from(r.logits(0, t - 1));
-      penalty.process(q, { head: 0, history: ids.subarray(0, t) });
-      const x = q[ids[t]];
-      let rank = 1;
-      for (let i = 0; i < q.length; i++) if (q[i] > x || (q[i] === x && i < ids[t])) rank++;
-      out.push(rank > K ? Number.POSITIVE_INFINITY : rank);
-    }
-    return out;
-  } finally {
-    cache.dispose();
-  }
+function ranks(promptIds, tokens) {
+  return perPosition(base, promptIds, tokens, (_raw, q, t, ids) => {
+    const x = q[ids[t]];
+    let rank = 1;
+    for (let i = 0; i < q.length; i++) if (q[i] > x || (q[i] === x && i < ids[t])) rank++;
+    return rank > K ? Number.POSITIVE_INFINITY : rank;
+  });
 }
 
 /** Tokens per pass of a tree shape walked along one continuation's ranks. */

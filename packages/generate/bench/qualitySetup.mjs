@@ -46,3 +46,31 @@ export async function qualitySetup() {
     recommended: S.recommendedDynamoOptions(multi.metadata.decoding, 'calibrated'),
   };
 }
+
+/** ar's sampling settings in every quality bench: repetition penalty 1.1, temperature 0.7, top-50. */
+export const AR = { temperature: 0.7, topK: 50, repetitionPenalty: 1.1 };
+
+/**
+ * Teacher-forces `tokens` after `promptIds` through the base-only graph in one pass and calls
+ * `visit(raw, penalized, t, ids)` for every continuation position t: the base head's raw logits
+ * predicting ids[t], and a copy with ar's repetition penalty applied over the history ids[0..t).
+ * Returns the visits' results.
+ */
+export async function perPosition(base, promptIds, tokens, visit) {
+  const ids = Int32Array.from([...promptIds, ...tokens]);
+  const cache = base.createCache();
+  const penalty = S.repetitionPenalty(AR.repetitionPenalty);
+  try {
+    const r = await base.forward(ids, cache, { positions: 'all', headPositions: 'none' });
+    const out = [];
+    for (let t = promptIds.length; t < ids.length; t++) {
+      const raw = r.logits(0, t - 1);
+      const penalized = Float32Array.from(raw);
+      penalty.process(penalized, { head: 0, history: ids.subarray(0, t) });
+      out.push(visit(raw, penalized, t, ids));
+    }
+    return out;
+  } finally {
+    cache.dispose();
+  }
+}

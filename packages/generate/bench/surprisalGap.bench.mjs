@@ -18,12 +18,10 @@
 import { writeFileSync } from 'node:fs';
 import * as S from '@dynamojs/samplers';
 import { generate } from '../dist/index.js';
-import { qualitySetup } from './qualitySetup.mjs';
+import { AR, perPosition, qualitySetup } from './qualitySetup.mjs';
 
 const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, tables, prompts, recommended } = await qualitySetup();
-const T = 0.7;
-const K = 50;
-const PENALTY = 1.1;
+const { temperature: T, topK: K, repetitionPenalty: PENALTY } = AR;
 const configs = [
   { id: 'ar', mode: 'ar' },
   { id: 'dynamo (calibrated, the model’s values)', mode: 'dynamo', options: { ...recommended } },
@@ -32,36 +30,23 @@ const configs = [
 ];
 
 /** Per generated token: surprisal under the base model minus ar's expected surprisal there. */
-async function gaps(promptIds, tokens) {
-  const ids = Int32Array.from([...promptIds, ...tokens]);
-  const cache = base.createCache();
-  const penalty = S.repetitionPenalty(PENALTY);
-  try {
-    const r = await base.forward(ids, cache, { positions: 'all', headPositions: 'none' });
-    const out = [];
-    for (let t = promptIds.length; t < ids.length; t++) {
-      const row = r.logits(0, t - 1);
-      let m = -Infinity;
-      for (const v of row) if (v > m) m = v;
-      let z = 0;
-      for (const v of row) z += Math.exp(v - m);
-      const logZ = m + Math.log(z);
-      const q = Float32Array.from(row);
-      penalty.process(q, { head: 0, history: ids.subarray(0, t) });
-      const top = Array.from(q.keys())
-        .sort((a, b) => q[b] - q[a])
-        .slice(0, K);
-      const qm = q[top[0]];
-      let qz = 0;
-      for (const i of top) qz += Math.exp((q[i] - qm) / T);
-      let expected = 0;
-      for (const i of top) expected += (Math.exp((q[i] - qm) / T) / qz) * (logZ - row[i]);
-      out.push(logZ - row[ids[t]] - expected);
-    }
-    return out;
-  } finally {
-    cache.dispose();
-  }
+function gaps(promptIds, tokens) {
+  return perPosition(base, promptIds, tokens, (row, q, t, ids) => {
+    let m = -Infinity;
+    for (const v of row) if (v > m) m = v;
+    let z = 0;
+    for (const v of row) z += Math.exp(v - m);
+    const logZ = m + Math.log(z);
+    const top = Array.from(q.keys())
+      .sort((a, b) => q[b] - q[a])
+      .slice(0, K);
+    const qm = q[top[0]];
+    let qz = 0;
+    for (const i of top) qz += Math.exp((q[i] - qm) / T);
+    let expected = 0;
+    for (const i of top) expected += (Math.exp((q[i] - qm) / T) / qz) * (logZ - row[i]);
+    return logZ - row[ids[t]] - expected;
+  });
 }
 
 const byConfig = new Map(configs.map((c) => [c.id, { all: [0, 0], at: new Map(), passes: 0, tokens: 0 }]));
