@@ -36,10 +36,11 @@ Options:
   --drafter auto|tree|ngram|top1|dynamo|dynamo-sample
                               verified: what drafts the tokens the base head then checks.
                               tree: DynaMo candidate trees (extra heads + n-gram tables + prompt
-                              lookup); ngram: tables + prompt lookup on the base-only graph (no heads); top1:
-                              per-head top-1 chains; dynamo / dynamo-sample: the DynaMo joint's
-                              best / a sampled cell as a chain. auto (default): tree when the model
-                              has ngrams.bin, else top1 (or ngram on a 1-head model)
+                              lookup); ngram: tables + prompt lookup, checked on the base-only
+                              graph (no heads: the fastest on a CPU); top1: per-head top-1 chains;
+                              dynamo / dynamo-sample: the DynaMo joint's best / a sampled cell as
+                              a chain. auto (default): tree when the model has ngrams.bin, else
+                              top1 (or ngram on a 1-head model)
   --tree-budget N             verified: most drafted tokens per pass (default: 8 on the CPU, 24 on a GPU)
   --preset calibrated|paper   dynamo: the sampler preset (default calibrated; paper: Algorithm 1
                               read literally)
