@@ -70,8 +70,10 @@ describe('incremental decoder', () => {
   });
 
   test('property: splits inside multi-byte characters yield only complete text, never U+FFFD', () => {
+    // (a text that holds U+FFFD itself rightly streams it: the property is about splits producing it)
+    const withoutReplacement = text.filter((s) => !s.includes('\ufffd'));
     fc.assert(
-      fc.property(text, chunkSizes, fc.boolean(), (s, sizes, bytewise) => {
+      fc.property(withoutReplacement, chunkSizes, fc.boolean(), (s, sizes, bytewise) => {
         const ids = bytewise ? byteIds(s) : tok.encode(s);
         const { text: out, chunks } = streamed(ids, sizes);
         expect(out).toBe(s);
