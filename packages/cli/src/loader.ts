@@ -10,8 +10,13 @@ export interface LoadRequest {
   readonly device: string;
   /** CPU threads per session (intra-op). */
   readonly threads?: number;
-  /** Load the multi-head graph. */
-  readonly multi: boolean;
+  /**
+   * Load the multi-head graph: always, never, or `'unless-draft-head'` — only when the folder has no
+   * draft head (DynaMo then runs its chain sampler on the base-only graph and the draft head).
+   */
+  readonly multi: boolean | 'unless-draft-head';
+  /** Load the draft head with the base-only graph when the folder lists one (`bundle.draftHead`). */
+  readonly draftHead?: boolean;
   /** Load the base-only graph (the honest AR baseline), when the folder has one. */
   readonly base: boolean;
   /** Load the co-occurrence tables (ngrams.bin), when the folder has them. */
@@ -26,6 +31,8 @@ export interface ModelBundle {
   readonly model: MultiTokenModel | undefined;
   /** The base-only model; falls back to `model` (run with headPositions 'none') when absent. */
   readonly baseModel: MultiTokenModel | undefined;
+  /** True when `baseModel` was loaded with its draft head (`baseModel.draftHead`). */
+  readonly draftHead?: boolean;
   /** Co-occurrence tables for the DynaMo sampler (samplers' CoOccurrenceTables), when present. */
   readonly tables: unknown;
   /** The device actually in use. */
@@ -46,16 +53,21 @@ export async function defaultModelDir(): Promise<string> {
   return resolve(new URL('../../model-tiny/model/', import.meta.url).pathname);
 }
 
-/** Whether the model folder's manifest lists a multi-head graph of this variant. */
-async function hasVariant(dir: string, variant: string): Promise<boolean> {
+/** Whether the model folder's manifest lists a file of this role (and variant). */
+async function hasFile(dir: string, role: string, variant?: string): Promise<boolean> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'dynamo.json'), 'utf8')) as {
       files?: { role?: string; variant?: string }[];
     };
-    return manifest.files?.some((f) => f.role === 'model' && f.variant === variant) === true;
+    return manifest.files?.some((f) => f.role === role && (variant === undefined || f.variant === variant)) === true;
   } catch {
     return false;
   }
+}
+
+/** Whether the model folder's manifest lists a multi-head graph of this variant. */
+function hasVariant(dir: string, variant: string): Promise<boolean> {
+  return hasFile(dir, 'model', variant);
 }
 
 /** Loads the tokenizer, the model(s) and the tables with onnxruntime-node. */
@@ -86,9 +98,12 @@ export const nodeLoader: Loader = async (request) => {
   const loaded: MultiTokenModel[] = [];
   try {
     const hasBase = existsSync(join(dir, 'base', 'onnx', 'model.onnx'));
+    const draftHead = request.draftHead === true && hasBase && (await hasFile(dir, 'draft-head'));
+    const multi = request.multi === true || (request.multi === 'unless-draft-head' && !draftHead);
+    request = { ...request, multi };
     let baseModel: MultiTokenModel | undefined;
-    if (request.base && hasBase) {
-      baseModel = await onnx.loadModel(dir, { ...common, baseOnly: true });
+    if ((request.base || draftHead) && hasBase) {
+      baseModel = await onnx.loadModel(dir, { ...common, baseOnly: true, ...(draftHead && { draftHead: true }) });
       loaded.push(baseModel);
     }
     // On the CPU the multi-head graph's mixed-precision variant (8-bit head layers, head 0 bit for bit
@@ -129,6 +144,7 @@ export const nodeLoader: Loader = async (request) => {
       tokenizer,
       model,
       baseModel,
+      draftHead,
       tables,
       device,
       async dispose() {

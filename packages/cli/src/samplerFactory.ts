@@ -26,6 +26,11 @@ export interface SamplerSettings {
   readonly blur: number | undefined;
   /** The model's other recommendations for the preset (the extra heads' temperature, the context penalty). */
   readonly dynamo: Partial<samplers.DynamoOptions>;
+  /** DynaMo with a draft head: the back-off threshold and the most tokens per pass (the model's, else the sampler's defaults). */
+  readonly minDraftProbability: number;
+  readonly chainLength: number;
+  /** The draft head's temperature relative to `temperature` (the model's, else 1). */
+  readonly draftTemperatureRatio: number;
 }
 
 export function defaultSettings(
@@ -54,6 +59,9 @@ export function defaultSettings(
       ...(fromModel.headTemperature !== undefined && { headTemperature: fromModel.headTemperature }),
       ...(fromModel.contextPenalty !== undefined && { contextPenalty: fromModel.contextPenalty }),
     },
+    minDraftProbability: pick('minDraftProbability', samplers.DEFAULT_MIN_DRAFT_PROBABILITY),
+    chainLength: pick('chainLength', samplers.DEFAULT_CHAIN_LENGTH),
+    draftTemperatureRatio: pick('draftTemperatureRatio', 1),
   };
 }
 
@@ -67,12 +75,23 @@ export function makeProcessors(s: SamplerSettings): LogitsProcessor[] {
 }
 
 /**
- * The sampler for a mode: `dynamo` → the DynaMo sampler (samplers' `dynamo()` with the settings'
+ * The sampler for a mode: `dynamo` on a model with a draft head (`chain`) → `dynamoChain()` (the
+ * draft head fed each drawn token, the settings' back-off threshold and chain length); `dynamo`
+ * otherwise → the DynaMo sampler (samplers' `dynamo()` with the settings'
  * preset, with co-occurrence masking when tables are loaded, else the paper's "no mask" variant);
  * `ar` / `verified` → top-k sampling at the same temperature, or greedy. The repetition penalty is
  * not here: it is a processor of every mode ({@link makeProcessors}).
  */
-export function makeSampler(mode: string, s: SamplerSettings, tables: unknown): Sampler {
+export function makeSampler(mode: string, s: SamplerSettings, tables: unknown, chain = false): Sampler {
+  if (mode === 'dynamo' && chain) {
+    return samplers.dynamoChain({
+      temperature: s.temperature,
+      topK: s.topK,
+      minDraftProbability: s.minDraftProbability,
+      chainLength: s.chainLength,
+      draftTemperatureRatio: s.draftTemperatureRatio,
+    });
+  }
   if (mode === 'dynamo') {
     return samplers.dynamo({
       ...s.dynamo,

@@ -5,6 +5,7 @@
  */
 
 export type { Draft, Drafter } from './drafter.js';
+export type { DraftHead, DraftHeadStep } from './draftHead.js';
 export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';
 export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';
 export { checkHeadRows, headRowIndex } from './headRows.js';
@@ -33,8 +34,8 @@ export type { NumberRange } from './options.js';
 export { checkEnum, checkInteger, checkNumber, checkTokenIds } from './options.js';
 export type { Rng, SeededRng } from './rng.js';
 export { createRng } from './rng.js';
-export type { DistributionSampler, Sampler } from './sampler.js';
-export { isDistributionSampler } from './sampler.js';
+export type { ChainSampler, DistributionSampler, Sampler } from './sampler.js';
+export { isChainSampler, isDistributionSampler } from './sampler.js';
 export type { StepView } from './stepView.js';
 export type { DecodeOptions, EncodeOptions, IncrementalDecoder, TextTokenizer } from './tokenizer.js';
 export type { TokenTree } from './tokenTree.js';

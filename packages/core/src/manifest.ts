@@ -5,7 +5,7 @@ import type { DecodingDefaults, SpecialTokenIds } from './model.js';
 export const MANIFEST_FORMAT = 'dynamo-model';
 export const MANIFEST_FORMAT_VERSION = 1;
 
-export type ManifestFileRole = 'model' | 'tokenizer' | 'ngrams' | 'base-model' | (string & {});
+export type ManifestFileRole = 'model' | 'tokenizer' | 'ngrams' | 'base-model' | 'draft-head' | (string & {});
 
 export interface ManifestFile {
   readonly role: ManifestFileRole;

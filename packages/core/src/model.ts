@@ -1,3 +1,4 @@
+import type { DraftHead } from './draftHead.js';
 import type { KVCache } from './kvCache.js';
 import type { TokenTree } from './tokenTree.js';
 
@@ -22,6 +23,12 @@ export interface DecodingDefaults {
   readonly headTemperature?: number | readonly number[];
   /** DynaMo: the context penalty on cells. */
   readonly contextPenalty?: number;
+  /** DynaMo with a draft head (`dynamoChain`): the back-off threshold on the draft's top probability. */
+  readonly minDraftProbability?: number;
+  /** DynaMo with a draft head: the most tokens per pass. */
+  readonly chainLength?: number;
+  /** DynaMo with a draft head: the draft head's temperature relative to `temperature`. */
+  readonly draftTemperatureRatio?: number;
 }
 
 /** What a caller needs to know about a model before running it. */
@@ -53,6 +60,11 @@ export interface ModelMetadata {
    * trailing rows that covers it and returns the listed ones.
    */
   readonly headLogitsRows?: boolean;
+  /**
+   * The base model's hidden size when `ForwardResult.hidden` returns its final hidden states (the
+   * graph has a `hidden_states` output); absent otherwise.
+   */
+  readonly hiddenSize?: number;
 }
 
 /**
@@ -135,6 +147,13 @@ export interface ForwardResult {
    * Length = vocabSize. Errors: DYNAMO_INVALID_OPTION for a head or index out of range.
    */
   logits(head: number, index?: number): Float32Array;
+  /**
+   * The base model's final hidden state (after the final norm, what its unembedding reads) at
+   * returned head-0 position `index` (same rows as `logits(0, index)`; default the last), length
+   * `metadata.hiddenSize`. Present only when the model has hidden-state outputs
+   * (`metadata.hiddenSize`); the input of a {@link DraftHead}. Same lifetime as the logits rows.
+   */
+  hidden?(index?: number): Float32Array;
 }
 
 /**
@@ -153,6 +172,11 @@ export interface MultiTokenModel {
    * DYNAMO_ABORTED, DYNAMO_RUNTIME.
    */
   forward(newTokens: ArrayLike<number>, cache: KVCache, options?: ForwardOptions): Promise<ForwardResult>;
+  /**
+   * The model's sequential draft head, when it has one (loaded with it): continues the base from
+   * `ForwardResult.hidden` one drawn token at a time. Disposed with the model.
+   */
+  readonly draftHead?: DraftHead;
   /** Releases the runtime session(s). Caches created by this model become unusable. */
   dispose(): Promise<void>;
 }

@@ -40,3 +40,29 @@ export interface DistributionSampler extends Sampler {
 export function isDistributionSampler(sampler: Sampler): sampler is DistributionSampler {
   return typeof (sampler as Partial<DistributionSampler>).distribution === 'function';
 }
+
+/**
+ * A sampler that emits a chain of tokens per pass, one at a time, each drawn after the ones
+ * before it: `sample(view)` draws the pass's first token from head 0 (the base model, exactly as
+ * a one-token sampler would); then generation asks the model's {@link DraftHead} for the next
+ * token's logits — conditioned on the tokens drawn so far — and calls `extend`, which returns the
+ * next token or -1 to end the pass (back off: the next pass's base head decides the next token).
+ * Generation runs it in `'dynamo'` mode on a model with a draft head (`MultiTokenModel.draftHead`).
+ */
+export interface ChainSampler extends Sampler {
+  /** The most tokens one pass may emit (first token included), ≥ 1. */
+  readonly chainLength: number;
+  /**
+   * `view.logits(0)` is the draft head's logits for the next token (processors applied with the
+   * history as it is now: it ends with the `depth` tokens this pass emitted so far, depth ≥ 1).
+   * Returns the token to emit next, or -1 to end the pass. It must not use `view.rng` when it
+   * returns -1 without drawing (so a chain that never extends draws exactly like `ar`).
+   */
+  extend(view: StepView, depth: number): number;
+}
+
+/** True when `sampler` has an `extend(view, depth)` method and a `chainLength`. */
+export function isChainSampler(sampler: Sampler): sampler is ChainSampler {
+  const s = sampler as Partial<ChainSampler>;
+  return typeof s.extend === 'function' && typeof s.chainLength === 'number';
+}

@@ -6,6 +6,7 @@ import {
   type Drafter,
   DynamoError,
   DynamoErrorCode,
+  isChainSampler,
   type LogitsProcessor,
   type MultiTokenModel,
   type Sampler,
@@ -92,6 +93,40 @@ function checkBoolean(option: string, value: unknown, fallback: boolean): boolea
   return value;
 }
 
+/** A chain sampler in 'dynamo' mode drafts with the model's draft head: it must have one, and hidden states. */
+function checkDraftHead(model: MultiTokenModel, samplerName: string): void {
+  const head = model.draftHead;
+  if (head === undefined || model.metadata.hiddenSize === undefined) {
+    throw new DynamoError(
+      DynamoErrorCode.UNSUPPORTED,
+      `Sampler "${samplerName}" continues each pass with a draft head, and the model "${model.metadata.name}" ` +
+        (head === undefined
+          ? 'has none (load a model folder that ships one with its draft head, e.g. loadModel(dir, { draftHead: true }) from @dynamojs/onnx)'
+          : 'returns no hidden states (metadata.hiddenSize)') +
+        ". Use the DynaMo heads' sampler (dynamo({ tables })) or mode 'ar' with this model.",
+      { details: { option: 'sampler', expected: 'a model with a draft head', actual: model.metadata.name } },
+    );
+  }
+  if (
+    !isObject(head) ||
+    typeof (head as { step?: unknown }).step !== 'function' ||
+    head.hiddenSize !== model.metadata.hiddenSize ||
+    head.vocabSize !== model.metadata.vocabSize
+  ) {
+    throw new DynamoError(
+      DynamoErrorCode.MODEL_FORMAT,
+      `The draft head of "${model.metadata.name}" does not fit the model: hidden size ${String(head.hiddenSize)} / ` +
+        `vocabulary ${String(head.vocabSize)}, the model's ${String(model.metadata.hiddenSize)} / ${model.metadata.vocabSize}.`,
+      {
+        details: {
+          expected: `${String(model.metadata.hiddenSize)} / ${model.metadata.vocabSize}`,
+          actual: `${String(head.hiddenSize)} / ${String(head.vocabSize)}`,
+        },
+      },
+    );
+  }
+}
+
 function checkModel(model: unknown): MultiTokenModel {
   if (
     !isObject(model) ||
@@ -170,8 +205,15 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   }
   const declaredHeads = sampler.heads === undefined ? 1 : checkInteger('sampler.heads', sampler.heads, { min: 1 });
 
+  const chain = isChainSampler(sampler);
+  if (chain) checkInteger('sampler.chainLength', sampler.chainLength, { min: 1 });
   const mode =
-    options.mode === undefined ? (declaredHeads > 1 ? 'dynamo' : 'ar') : checkEnum('mode', options.mode, MODES);
+    options.mode === undefined
+      ? declaredHeads > 1 || chain
+        ? 'dynamo'
+        : 'ar'
+      : checkEnum('mode', options.mode, MODES);
+  if (mode === 'dynamo' && chain) checkDraftHead(model, sampler.name);
   if (mode === 'dynamo' && options.sampler === undefined) {
     invalid(
       'sampler',

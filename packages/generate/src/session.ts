@@ -1,12 +1,36 @@
-import { createRng, DynamoErrorCode, type ForwardResult, isDynamoError, type KVCache } from '@dynamojs/core';
+import {
+  createRng,
+  DynamoError,
+  DynamoErrorCode,
+  type ForwardResult,
+  isChainSampler,
+  isDynamoError,
+  type KVCache,
+} from '@dynamojs/core';
 import type { ResolvedOptions } from './options.js';
 import { Output } from './output.js';
 import { Statistics } from './statistics.js';
 import { View } from './stepView.js';
+import { ChainStrategy } from './strategies/chainStrategy.js';
 import { SamplingStrategy } from './strategies/samplingStrategy.js';
 import type { DecodeStrategy, StrategyContext } from './strategies/strategy.js';
 import { VerifyStrategy } from './strategies/verifyStrategy.js';
 import type { GenerateResult } from './types.js';
+
+/** The decode strategy of the generation's mode (and, in 'dynamo', of its sampler). */
+function strategyFor(ctx: StrategyContext): DecodeStrategy {
+  const { opts } = ctx;
+  if (opts.mode === 'verified') return new VerifyStrategy(ctx, opts.verifier, opts.drafter);
+  if (opts.mode === 'dynamo' && isChainSampler(opts.sampler)) {
+    const head = opts.model.draftHead;
+    if (head === undefined) {
+      // resolveOptions checks this; a model object could still lose its head afterwards
+      throw new DynamoError(DynamoErrorCode.UNSUPPORTED, `The model "${opts.model.metadata.name}" has no draft head.`);
+    }
+    return new ChainStrategy(ctx, opts.sampler, head);
+  }
+  return new SamplingStrategy(ctx);
+}
 
 const now: () => number =
   typeof performance !== 'undefined' && typeof performance.now === 'function'
@@ -53,8 +77,7 @@ export class Session {
     opts.drafter.reset?.();
     this.cache = opts.model.createCache();
     const ctx: StrategyContext = { opts, cache: this.cache, output: this.output, stats: this.stats, view, draftView };
-    this.strategy =
-      opts.mode === 'verified' ? new VerifyStrategy(ctx, opts.verifier, opts.drafter) : new SamplingStrategy(ctx);
+    this.strategy = strategyFor(ctx);
   }
 
   get finished(): boolean {
@@ -110,8 +133,12 @@ export class Session {
     const forwardDone = now();
     stats.passes++;
     try {
-      this.strategy.afterPass(result, prefill);
+      await this.strategy.afterPass(result, prefill);
     } catch (error) {
+      if (opts.signal?.aborted || isDynamoError(error, DynamoErrorCode.ABORTED)) {
+        output.finish('aborted');
+        return false;
+      }
       this.release();
       throw error;
     }

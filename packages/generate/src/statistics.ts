@@ -21,6 +21,9 @@ export class Statistics {
   verifyPasses = 0;
   draftedNodes = 0;
   treePasses = 0;
+  /** Chain mode ('dynamo' with a draft head): draft-head steps run, and their time plus the sampler's. */
+  draftSteps = 0;
+  draftMs = 0;
   /** Why drafted trees were verified as chains, if they were (e.g. the graph has no tree input). */
   treeFallback: string | undefined = undefined;
 
@@ -84,6 +87,7 @@ export class Statistics {
       tokensPerSecond: this.decodeMs > 0 ? (decodeTokens * 1000) / this.decodeMs : 0,
       overallTokensPerSecond: runMs > 0 ? (emitted * 1000) / runMs : 0,
       ...(verification && { acceptance: verification }),
+      ...(this.draftSteps > 0 && { draftHead: { steps: this.draftSteps, ms: this.draftMs } }),
     };
     return stats;
   }

@@ -139,6 +139,11 @@ export interface GenerationStats {
   readonly overallTokensPerSecond: number;
   /** `'verified'` mode only: how the drafts fared. */
   readonly acceptance?: VerificationStats;
+  /**
+   * `'dynamo'` with a draft head (a chain sampler) only: draft-head steps run and the time they and
+   * the sampler's `extend` took (part of `selectMs`). Absent when no step ran.
+   */
+  readonly draftHead?: { readonly steps: number; readonly ms: number };
 }
 
 /**

@@ -9,6 +9,8 @@ export const modelFiles = {
   modelSharedWeights: 'model_shared.onnx_data',
   modelQ8: 'model_q8.onnx',
   ngrams: 'ngrams.bin',
+  /** The sequential draft head (reads the base-only graph's hidden states; weights shared with model.onnx). */
+  draftHead: 'draft_head.onnx',
   baseDir: 'base',
   baseModel: 'base/onnx/model.onnx',
   baseConfig: 'base/config.json',

@@ -15,6 +15,11 @@ export interface GraphSpec {
   readonly hasHeadLogitsRows: boolean;
   /** The graph has `tree_attention_mask`: forward runs any token tree (docs/model-format.md). */
   readonly hasTreeAttention: boolean;
+  /**
+   * The hidden size when the graph has a `hidden_states` output (the base's final hidden state at
+   * the rows of `logits`, what a draft head reads); 0 without one.
+   */
+  readonly hiddenSize: number;
   /** Extra heads (E) with a `head_logits` output; 0 for a plain decoder. */
   readonly extraHeads: number;
   /** `past_key_values.{i}.key`, `.value` for i = 0..C-1, interleaved. */
@@ -231,8 +236,29 @@ export function inspectGraph(
       );
     }
   }
+  let hiddenSize = 0;
+  if (outputs.has('hidden_states')) {
+    hiddenSize = manifest.architecture.hiddenSize;
+    const hs = tensorMeta(metaOf(outMeta, 'hidden_states'));
+    const expected = `[batch, kept_positions, ${hiddenSize}] float32`;
+    if (
+      hs &&
+      (hs.type !== 'float32' ||
+        hs.shape.length !== 3 ||
+        (typeof hs.shape[2] === 'number' && hs.shape[2] !== hiddenSize))
+    ) {
+      throw formatError(
+        file,
+        'hidden_states',
+        expected,
+        `${shapeText(hs.shape)} ${hs.type}`,
+        `output "hidden_states" has shape ${shapeText(hs.shape)} ${hs.type}, expected ${expected} (architecture.hiddenSize = ${hiddenSize}).`,
+      );
+    }
+  }
   return {
     cacheLayers: C,
+    hiddenSize,
     kvHeads: A,
     headDim: D,
     kvType,

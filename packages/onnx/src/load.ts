@@ -17,6 +17,7 @@ import {
   errorMessage,
   selectDevice,
 } from './devices.js';
+import { inspectDraftHeadGraph, OnnxDraftHead } from './draftHead.js';
 import { inspectGraph } from './graph.js';
 import { OnnxModel } from './model.js';
 import type { OrtRuntime, OrtSession, SessionOptions } from './runtime.js';
@@ -43,6 +44,14 @@ export interface LoadOptions {
   readonly variant?: string;
   /** Load the base-only graph (`base/onnx/model.onnx`) as a 1-head model: the plain AR baseline. */
   readonly baseOnly?: boolean;
+  /**
+   * Also load the model's sequential draft head (the manifest's `draft-head` file) on the same
+   * device: `model.draftHead`, which `dynamoChain()` samplers continue each pass with. Needs a graph
+   * with hidden-state outputs (the base-only graph of model-tiny has them). DYNAMO_MODEL_LOAD when
+   * the manifest lists no draft head, DYNAMO_MODEL_FORMAT when the graph has no `hidden_states`.
+   * Default false.
+   */
+  readonly draftHead?: boolean;
   /** Check files' sha256 against the manifest (sizes are always checked when recorded). */
   readonly verifyChecksums?: boolean;
   /** A tokenizer (anything with `vocabSize`) whose vocabulary must match the model's. */
@@ -158,6 +167,8 @@ function checkVocab(
 interface ResolvedModel {
   readonly manifest: ModelManifest;
   readonly entry: ManifestFile;
+  /** The manifest's draft-head file, if it lists one. */
+  readonly draftEntry?: ManifestFile;
   readonly tokenizerEntry?: ManifestFile;
   readonly baseOnly: boolean;
   /** External-data files to use when present (plain exports, which have no manifest to list them). */
@@ -172,7 +183,7 @@ interface ResolvedModel {
  */
 async function readExternalData(
   source: ModelSource,
-  resolved: ResolvedModel,
+  resolved: Pick<ResolvedModel, 'entry' | 'probeExternalData'>,
   verify: boolean,
 ): Promise<{ path: string; data: Uint8Array }[]> {
   const { entry } = resolved;
@@ -245,6 +256,7 @@ async function resolveModel(source: ModelSource, options: LoadOptions): Promise<
   if (manifestBytes) {
     const manifest = parseManifest(decoder.decode(manifestBytes), source.locate('dynamo.json'));
     const tokenizerEntry = manifest.files.find((f) => f.role === 'tokenizer');
+    const draftEntry = manifest.files.find((f) => f.role === 'draft-head');
     const role = options.baseOnly ? 'base-model' : 'model';
     const candidates = manifest.files.filter((f) => f.role === role);
     if (candidates.length === 0) {
@@ -270,7 +282,8 @@ async function resolveModel(source: ModelSource, options: LoadOptions): Promise<
         },
       );
     }
-    if (!options.baseOnly) return { manifest, entry, ...(tokenizerEntry && { tokenizerEntry }), baseOnly: false };
+    const extras = { ...(tokenizerEntry && { tokenizerEntry }), ...(draftEntry && { draftEntry }) };
+    if (!options.baseOnly) return { manifest, entry, ...extras, baseOnly: false };
     const { architecture: a } = manifest;
     const base: ModelManifest = {
       ...manifest,
@@ -280,7 +293,7 @@ async function resolveModel(source: ModelSource, options: LoadOptions): Promise<
       io: { cacheLayers: a.layers },
       files: [{ ...entry, role: 'model' }],
     };
-    return { manifest: base, entry, ...(tokenizerEntry && { tokenizerEntry }), baseOnly: true };
+    return { manifest: base, entry, ...extras, baseOnly: true };
   }
 
   // No dynamo.json: a plain transformers.js / Optimum export (config.json + onnx/model*.onnx).
@@ -439,8 +452,10 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
   }
   const { value: session, report } = chosen;
   let graph: ReturnType<typeof inspectGraph>;
+  let draftHead: OnnxDraftHead | undefined;
   try {
     graph = inspectGraph(session, manifest, file);
+    if (options.draftHead) draftHead = await loadDraftHead(context, options, resolved, graph.hiddenSize, report.chosen);
   } catch (error) {
     await session.release().catch(() => {});
     throw error;
@@ -455,6 +470,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     file,
     variant: entry.variant ?? 'fp32',
     baseOnly: resolved.baseOnly,
+    ...(draftHead && { draftHead }),
     ...(report.chosen === 'webgpu' &&
       keepOnDevice && {
         createTrimSession: () =>
@@ -469,4 +485,58 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
           }),
       }),
   });
+}
+
+/** Opens the manifest's draft-head graph on the device the model landed on, and checks it. */
+async function loadDraftHead(
+  context: LoaderContext,
+  options: LoadOptions,
+  resolved: ResolvedModel,
+  hiddenSize: number,
+  device: DeviceName,
+): Promise<OnnxDraftHead> {
+  const { ort, source } = context;
+  const { manifest } = resolved;
+  const entry = resolved.draftEntry;
+  if (!entry) {
+    throw loadError(
+      `${source.locate('dynamo.json')} lists no draft-head file, so the model cannot be loaded with draftHead: true.`,
+      source.locate('dynamo.json'),
+    );
+  }
+  const file = source.locate(entry.path);
+  if (hiddenSize === 0) {
+    throw new DynamoError(
+      DynamoErrorCode.MODEL_FORMAT,
+      `${source.locate(resolved.entry.path)} has no "hidden_states" output, which the draft head ${file} reads ` +
+        '(load the graph that has it, e.g. baseOnly: true for model-tiny; https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md).',
+      { details: { file: source.locate(resolved.entry.path), tensor: 'hidden_states', actual: 'missing' } },
+    );
+  }
+  const verify = options.verifyChecksums ?? false;
+  const bytes = await readRequired(source, entry.path, 'the draft-head file');
+  await checkFile(source, entry, bytes, verify);
+  const externalData = await readExternalData(source, { entry }, verify);
+  throwIfAborted(options.signal, 'model load');
+  let session: OrtSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      ...options.sessionOptions,
+      executionProviders: executionProvider(device, options),
+      ...(externalData.length > 0 && { externalData }),
+    });
+  } catch (cause) {
+    throw loadError(
+      `${file}: ONNX Runtime could not create the draft head's session on ${device}: ${errorMessage(cause)}`,
+      file,
+      cause,
+    );
+  }
+  try {
+    inspectDraftHeadGraph(session, hiddenSize, manifest.vocabSize, file);
+  } catch (error) {
+    await session.release().catch(() => {});
+    throw error;
+  }
+  return new OnnxDraftHead(ort, session, hiddenSize, manifest.vocabSize, file);
 }

@@ -17,6 +17,7 @@ import {
 import { type CacheOwner, OnnxKVCache } from './cache.js';
 import type { DeviceName, DeviceReport } from './devices.js';
 import { errorMessage } from './devices.js';
+import type { OnnxDraftHead } from './draftHead.js';
 import { ForwardBuffers } from './forwardBuffers.js';
 import type { GraphSpec } from './graph.js';
 import type { OrtRuntime, OrtSession, OrtTensor } from './runtime.js';
@@ -35,6 +36,8 @@ export interface OnnxModelParts {
   readonly variant: string;
   /** True when this is the base-only graph of a multi-head model (`baseOnly: true`). */
   readonly baseOnly: boolean;
+  /** The model's draft head, when loaded with it (`draftHead: true`); disposed with the model. */
+  readonly draftHead?: OnnxDraftHead;
   /** Opens a session of the Slice graph on the same device, to trim device-resident caches. */
   readonly createTrimSession?: () => Promise<OrtSession>;
   /** Opens a session of the Gather graph on the same device, to compact device-resident caches. */
@@ -58,7 +61,28 @@ class OnnxForwardResult implements ForwardResult {
      */
     private readonly extraNode0: number,
     private readonly vocab: number,
-  ) {}
+    /** `hidden_states` [1, rows, d] (rows = head 0's rows), when the graph has it. */
+    private readonly hiddenData: Float32Array | undefined,
+    private readonly hiddenSize: number,
+  ) {
+    this.hidden = hiddenData === undefined ? undefined : (index?: number) => this.hiddenRow(index);
+  }
+
+  readonly hidden: ((index?: number) => Float32Array) | undefined;
+
+  private hiddenRow(index?: number): Float32Array {
+    const i = index ?? this.positionCount - 1;
+    if (!Number.isInteger(i) || i < 0 || i >= this.positionCount) {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        `hidden(index = ${String(index)}): index must be an integer in [0, ${this.positionCount}).`,
+        { details: { option: 'index', expected: `[0, ${this.positionCount})`, actual: index } },
+      );
+    }
+    const d = this.hiddenSize;
+    const start = (this.baseRow0 + i) * d;
+    return (this.hiddenData as Float32Array).subarray(start, start + d);
+  }
 
   logits(head: number, index?: number): Float32Array {
     if (!Number.isInteger(head) || head < 0 || head >= this.heads) {
@@ -108,6 +132,7 @@ export class OnnxModel implements MultiTokenModel {
   readonly file: string;
   readonly variant: string;
   readonly baseOnly: boolean;
+  readonly draftHead: OnnxDraftHead | undefined;
   readonly #ort: OrtRuntime;
   #session: OrtSession | null;
   readonly #caches = new Set<OnnxKVCache>();
@@ -132,6 +157,7 @@ export class OnnxModel implements MultiTokenModel {
     this.file = parts.file;
     this.variant = parts.variant;
     this.baseOnly = parts.baseOnly;
+    this.draftHead = parts.draftHead;
     this.deviceReport = parts.deviceReport;
     this.#vocab = manifest.vocabSize;
     this.#context = manifest.contextLength;
@@ -145,6 +171,7 @@ export class OnnxModel implements MultiTokenModel {
       ...(manifest.decoding && { decoding: manifest.decoding }),
       treeAttention: graph.hasTreeAttention,
       headLogitsRows: graph.hasHeadLogitsRows,
+      ...(graph.hiddenSize > 0 && { hiddenSize: graph.hiddenSize }),
     });
     if (graph.hasTreeAttention) this.#chainMask = new ort.Tensor('int64', BigInt64Array.of(1n), [1, 1, 1]);
     this.#ones = new BigInt64Array(this.#context).fill(1n);
@@ -354,6 +381,7 @@ export class OnnxModel implements MultiTokenModel {
       const logits = out.logits as OrtTensor;
       const baseRows = logits.dims[1] as number;
       const base = logits.data as Float32Array;
+      const hidden = this.graph.hiddenSize > 0 ? ((out.hidden_states as OrtTensor).data as Float32Array) : undefined;
       return new OnnxForwardResult(
         R === 0 ? 1 : 1 + E,
         K,
@@ -365,6 +393,8 @@ export class OnnxModel implements MultiTokenModel {
         extraRows,
         extraNode0,
         this.#vocab,
+        hidden,
+        this.graph.hiddenSize,
       );
     } finally {
       cache.busy = false;
@@ -389,6 +419,7 @@ export class OnnxModel implements MultiTokenModel {
     this.#trimSession = null;
     this.#compactSession = null;
     for (const h of helpers) if (h) await (await h.catch(() => null))?.release();
+    await this.draftHead?.dispose();
     await session.release();
   }
 }

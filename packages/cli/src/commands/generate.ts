@@ -20,10 +20,19 @@ line (tokens/s, tokens per pass, device) to stderr.
 
 Options:
   --mode ar|dynamo|verified   ar: one token per pass (base-only graph); dynamo: DynaMo multi-token
-                              sampling (default; lossy: close to ar's quality, see dynamo eval);
+                              sampling (default; lossy: at ar's quality by dynamo eval's criterion
+                              with a draft head, see --joint);
                               verified: lossless draft-and-verify — exactly ar's tokens (greedy or
                               same seed), several per pass from candidate trees
-  --epsilon N                 DynaMo threshold eps_b in [0, 1] (default: the model's, else 0.5)
+  --joint chain|heads         dynamo: how the joint of the emitted tokens is estimated. chain: the
+                              model's draft head, fed each drawn token, continues the base head
+                              (base-only graph; default when the model ships a draft head);
+                              heads: the DynaMo heads' marginals with co-occurrence masking (the
+                              paper's; the multi-head graph)
+  --min-draft-p N             dynamo chain: emit one more token only while the draft head's top
+                              probability is at least N, in [0, 1] (default: the model's, else 0.2)
+  --chain-length N            dynamo chain: most tokens per pass, 1..16 (default: the model's, else 4)
+  --epsilon N                 DynaMo heads: threshold eps_b in [0, 1] (default: the model's, else 0.5)
   --max-tokens N              most new tokens (default 128)
   --seed N                    RNG seed (default: random)
   --greedy                    argmax instead of sampling (ar, verified)
@@ -74,6 +83,9 @@ const FLAGS = {
   verification: { type: 'string' },
   json: { type: 'boolean' },
   compare: { type: 'boolean' },
+  joint: { type: 'string' },
+  'min-draft-p': { type: 'string' },
+  'chain-length': { type: 'string' },
 } as const;
 
 export async function generateCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -105,7 +117,10 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     blur: int(values, 'blur', { min: 1 }),
     epsilon,
     preset: oneOf(values, 'preset', Object.keys(DYNAMO_PRESETS) as DynamoPreset[]),
+    minDraftProbability: num(values, 'min-draft-p', { min: 0, max: 1 }),
+    chainLength: int(values, 'chain-length', { min: 1, max: 16 }),
   };
+  const joint = oneOf(values, 'joint', ['chain', 'heads'] as const);
   const stop = values.stop as string[] | undefined;
   const drafterKind = oneOf(values, 'drafter', DRAFTERS) ?? 'auto';
   const treeBudgetFlag = int(values, 'tree-budget', { min: 1, max: 4096 });
@@ -120,21 +135,33 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     modelPath: str(values, 'model'),
     device,
     threads,
-    multi: mode !== 'ar' && !baseVerifies,
+    multi: mode === 'dynamo' && joint !== 'heads' ? 'unless-draft-head' : mode !== 'ar' && !baseVerifies,
     base: mode === 'ar' || compare || baseVerifies,
+    draftHead: mode === 'dynamo' && joint !== 'heads',
     tables: mode === 'dynamo' || (mode === 'verified' && drafterKind !== 'top1'),
   });
+  if (joint === 'chain' && bundle.draftHead !== true) {
+    await bundle.dispose();
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_OPTION,
+      `--joint chain needs a model folder with a draft head (a "draft-head" file in dynamo.json); ${bundle.dir} has none. Use --joint heads.`,
+      { details: { option: 'joint', actual: 'chain' } },
+    );
+  }
+  // DynaMo continues the base with the draft head on the base-only graph when the model has one
+  const chain = bundle.draftHead === true;
   let cleanup = () => {};
   try {
     const modelOf = (m: GenerationMode) => {
-      const model = m === 'ar' || (m === 'verified' && baseVerifies) ? bundle.baseModel : bundle.model;
+      const model =
+        m === 'ar' || (m === 'verified' && baseVerifies) || (m === 'dynamo' && chain) ? bundle.baseModel : bundle.model;
       if (model === undefined) throw new DynamoError(DynamoErrorCode.INTERNAL, 'No model was loaded.');
       return model;
     };
     const model = modelOf(mode);
     const treeBudget = treeBudgetFlag ?? recommendedTreeBudget(bundle.device);
     const settings = defaultSettings(model.metadata.decoding ?? bundle.model?.metadata.decoding, overrides);
-    if (mode === 'dynamo' && bundle.tables === undefined) {
+    if (mode === 'dynamo' && !chain && bundle.tables === undefined) {
       ctx.stderr.write(`note: ${bundle.dir} has no ngrams.bin: DynaMo runs without co-occurrence masking.\n`);
     }
     // Ctrl-C stops the generation after the current pass; the partial text and statistics still print.
@@ -143,7 +170,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     process.once('SIGINT', onSigint);
     cleanup = () => process.off('SIGINT', onSigint);
     const optionsFor = (m: GenerationMode, tokens: number, s: number | undefined) => {
-      const sampler = makeSampler(m, settings, bundle.tables);
+      const sampler = makeSampler(m, settings, bundle.tables, chain);
       const drafter =
         m === 'verified'
           ? makeDrafter(drafterKind, settings, bundle.tables, modelOf(m).metadata.heads, treeBudget)

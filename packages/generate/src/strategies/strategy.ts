@@ -25,13 +25,14 @@ export interface Pass {
  * One shape of decoding step. The decode loop (Session) is the same for every mode: it asks the
  * strategy for the next pass, runs it, and hands the result back; the strategy emits tokens through
  * `ctx.output.emit` and prepares the pass after. `ar` and `dynamo` sample at the last position;
- * `verified` checks a drafted chain or tree. A new mode is a new strategy, not a branch in the loop.
+ * `verified` checks a drafted chain or tree; `dynamo` with a chain sampler continues the base
+ * token by token with the model's draft head. A new mode is a new strategy, not a branch in the loop.
  */
 export interface DecodeStrategy {
   /** The pass to run now (`prefill`: the prompt). */
   nextPass(prefill: boolean): Pass;
   /** Consumes the pass's result: emits tokens, fixes the cache, prepares the next pass. */
-  afterPass(result: ForwardResult, prefill: boolean): void;
+  afterPass(result: ForwardResult, prefill: boolean): void | Promise<void>;
 }
 
 export function stepIndex(ctx: StrategyContext): number {

@@ -5,6 +5,13 @@
 export type { AdaptiveThresholdOptions } from './adaptiveThreshold.js';
 export { adaptiveThreshold } from './adaptiveThreshold.js';
 export { backOffBounds, shouldBackOff, shouldBackOffAt } from './backOff.js';
+export type { DynamoChainOptions } from './chainSampler.js';
+export {
+  DEFAULT_CHAIN_LENGTH,
+  DEFAULT_MIN_DRAFT_PROBABILITY,
+  DynamoChainSampler,
+  dynamoChain,
+} from './chainSampler.js';
 export { ContextPenaltyScratch, contextPenaltyCells } from './contextPenalty.js';
 export type { JointRenormalization } from './coOccurrenceMask.js';
 export {

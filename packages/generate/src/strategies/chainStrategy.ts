@@ -1,0 +1,105 @@
+import {
+  type ChainSampler,
+  type DraftHead,
+  DynamoError,
+  DynamoErrorCode,
+  type ForwardOptions,
+  type ForwardResult,
+} from '@dynamojs/core';
+import { checkEmission, checkToken } from './checks.js';
+import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
+
+const now: () => number =
+  typeof performance !== 'undefined' && typeof performance.now === 'function'
+    ? () => performance.now()
+    : () => Date.now();
+
+/** A ForwardResult over one row of draft-head logits, so the sampler's view reads it as head 0. */
+class DraftRow implements ForwardResult {
+  readonly heads = 1;
+  readonly positionCount = 1;
+  readonly headPositionCount = 0;
+  row: Float32Array = new Float32Array(0);
+  logits(): Float32Array {
+    return this.row;
+  }
+}
+
+/**
+ * `'dynamo'` with a {@link ChainSampler} and a model with a draft head: each pass runs the base
+ * graph only (the extra heads are not computed); the sampler draws the first token from the base
+ * head at the last position, then the draft head continues from the base's final hidden state one
+ * drawn token at a time — each step sees the token drawn before it — and the sampler emits each
+ * next token or ends the pass (`extend` returns -1). The emitted chain is the next pass's input,
+ * so the base model reads every emitted token once, as in `ar`.
+ */
+export class ChainStrategy implements DecodeStrategy {
+  private readonly ctx: StrategyContext;
+  private readonly sampler: ChainSampler;
+  private readonly head: DraftHead;
+  private readonly forward: ForwardOptions;
+  private readonly pending: Int32Array;
+  private readonly pendingViews: Int32Array[] = [];
+  private pendingLength = 0;
+  private readonly row = new DraftRow();
+  private readonly hidden: Float32Array;
+
+  constructor(ctx: StrategyContext, sampler: ChainSampler, head: DraftHead) {
+    this.ctx = ctx;
+    this.sampler = sampler;
+    this.head = head;
+    this.forward = { positions: 'last', headPositions: 'none', signal: ctx.opts.signal };
+    const n = sampler.chainLength;
+    this.pending = new Int32Array(n);
+    for (let i = 0; i <= n; i++) this.pendingViews.push(this.pending.subarray(0, i));
+    this.hidden = new Float32Array(head.hiddenSize);
+  }
+
+  nextPass(prefill: boolean): Pass {
+    const tokens = prefill ? this.ctx.opts.promptIds : (this.pendingViews[this.pendingLength] as Int32Array);
+    return { tokens, options: this.forward };
+  }
+
+  async afterPass(result: ForwardResult): Promise<void> {
+    const { ctx, sampler, head } = this;
+    const { model, signal } = ctx.opts;
+    const vocabSize = model.metadata.vocabSize;
+    const view = ctx.view;
+    const first = sampler.sample(prepareView(ctx, view, result, undefined, 1));
+    checkEmission(sampler.name, first, 1, vocabSize);
+    let token = first[0] as number;
+    this.pendingLength = 0;
+    const room = Math.min(sampler.chainLength, ctx.output.room());
+    // the hidden state is read before emitting: the result's rows stay valid, but copy anyway so
+    // the draft head may reuse its buffers
+    const hiddenOf = result.hidden;
+    if (room > 1) {
+      if (hiddenOf === undefined) {
+        throw new DynamoError(
+          DynamoErrorCode.UNSUPPORTED,
+          `The model "${model.metadata.name}" returned no hidden state (ForwardResult.hidden), which its draft head needs.`,
+        );
+      }
+      this.hidden.set(hiddenOf.call(result));
+    }
+    this.pending[this.pendingLength++] = token;
+    if (!ctx.output.emit(token)) return;
+    for (let depth = 1; depth < room; depth++) {
+      const start = now();
+      const step = await head.step(this.hidden, token, signal);
+      ctx.stats.draftSteps++;
+      this.row.row = step.logits;
+      view.at(this.row, undefined);
+      view.maxTokens = 1;
+      const next = sampler.extend(view, depth);
+      ctx.stats.draftMs += now() - start;
+      if (next === -1) break;
+      checkToken(`Sampler "${sampler.name}" extended with`, next, depth, vocabSize);
+      this.hidden.set(step.hidden);
+      token = next;
+      this.pending[this.pendingLength++] = token;
+      if (!ctx.output.emit(token)) return;
+      if (signal?.aborted) return;
+    }
+  }
+}
