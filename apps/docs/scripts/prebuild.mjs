@@ -32,8 +32,8 @@ function log(message) {
 
 // 1. The reference model. Only what the page loads: the 3-head graph loadModel picks by default
 //    (the manifest's `"default": true` model file, else fp32) with its external-data files, the
-//    base-only graph (the honest `ar` baseline), the tokenizer, the co-occurrence tables and the
-//    manifests.
+//    base-only graph (the honest `ar` baseline), the draft head (DynaMo's chains; its weights are in
+//    the 3-head graph's external data), the tokenizer, the co-occurrence tables and the manifests.
 const modelSrc = join(root, 'packages/model-tiny/model');
 const modelDst = join(publicDir, 'model');
 if (!existsSync(join(modelSrc, 'dynamo.json'))) {
@@ -45,7 +45,13 @@ const manifest = JSON.parse(readFileSync(join(modelSrc, 'dynamo.json'), 'utf8'))
 const graphs = manifest.files.filter((f) => f.role === 'model');
 const graph =
   graphs.find((f) => f.default === true) ?? graphs.find((f) => (f.variant ?? 'fp32') === 'fp32') ?? graphs[0];
-const graphFiles = [graph.path, ...(graph.externalData ?? []).map((d) => d.path)];
+const draft = manifest.files.find((f) => f.role === 'draft-head');
+const graphFiles = [
+  ...new Set([graph.path, ...(graph.externalData ?? []).map((d) => d.path), ...(draft ? [draft.path] : [])]),
+  ...(draft?.externalData ?? [])
+    .map((d) => d.path)
+    .filter((p) => !(graph.externalData ?? []).some((d) => d.path === p)),
+];
 for (const file of ['dynamo.json', 'tokenizer.json', ...graphFiles, 'ngrams.bin']) {
   copyFileSync(join(modelSrc, file), join(modelDst, file));
 }

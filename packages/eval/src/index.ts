@@ -32,6 +32,8 @@ export type { AblationVariant, ConfigurationOptions, SweepConfiguration, SweepKi
 export {
   ABLATION_EPSILON,
   ablationId,
+  chainId,
+  DEFAULT_CHAIN_THRESHOLDS,
   DEFAULT_EPSILONS,
   dynamoId,
   EVAL_ABLATIONS,

@@ -17,7 +17,7 @@ const COLORS = {
 export function qualitySpeedupSvg(summary: EvalSummary, title = 'Quality vs speed-up'): string {
   const frame: Frame = { width: 760, height: 520, left: 64, right: 20, top: 36, bottom: 44 };
   const ar = summary.rows.find((r) => r.id === 'ar');
-  const others = summary.rows.filter((r) => r.kind === 'ablation');
+  const others = summary.rows.filter((r) => r.kind === 'ablation' || r.kind === 'chain');
   const verified = summary.verified;
   const points = [...summary.sweep, ...others, ...(ar ? [ar] : []), ...(verified ? [verified] : [])].filter(
     (r) => Number.isFinite(r.speedup) && Number.isFinite(r.nll.mean),

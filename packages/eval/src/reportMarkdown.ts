@@ -121,6 +121,14 @@ export function reportMarkdown(
   if (context.command) out.push('```sh', context.command, '```', '');
   out.push('## Headline', '');
   const c = summary.criterion;
+  if (summary.chain.length) {
+    const b = summary.chainSameQuality;
+    out.push(
+      b
+        ? `- DynaMo with the draft head (chain sampler): **${f(b.tokensPerPass, 2)} tokens per pass at the same quality** (${b.label}), ${f(b.speedup, 2)}x ar's tokens/s on this machine.`
+        : '- DynaMo with the draft head (chain sampler): no chain row met the same-quality criterion.',
+    );
+  }
   out.push(
     `- Same-quality speed-up: **${f(summary.sameQualitySpeedup, 2)}x**` +
       (summary.sameQualityEpsilon !== null
@@ -175,12 +183,38 @@ export function reportMarkdown(
     ),
     '',
   );
+  if (summary.chain.length) {
+    out.push('## DynaMo with the draft head', '');
+    out.push(
+      "Each pass runs the base-only graph; the draft head, fed each drawn token, continues the chain while its top probability is at least the row's threshold (up to " +
+        `${s.chainLength} tokens per pass, its logits at temperature × ${s.draftTemperatureRatio}).`,
+      '',
+    );
+    // columns up to the longest chain any row emitted
+    const width = Math.max(
+      1,
+      ...summary.chain.map((r) => r.emissionShare.reduce((w, share, i) => (share > 0 ? i + 1 : w), 0)),
+    );
+    out.push(
+      table(
+        ['configuration', ...QUALITY_HEAD, ...Array.from({ length: width }, (_, i) => `${i + 1}-token passes`)],
+        [...(ar ? [ar] : []), ...summary.chain].map((r) => [
+          r.label,
+          ...qualityCells(r),
+          ...Array.from({ length: width }, (_, i) => pct(r.emissionShare[i] ?? 0)),
+        ]),
+      ),
+      '',
+    );
+  }
   const withDeciles = [
     ...(ar ? [ar] : []),
+    ...summary.chain,
     ...summary.sweep,
     ...summary.ablation.flatMap((a) => (a.name === 'full' && a.summary ? [a.summary] : [])),
   ];
-  const arDeciles = summary.sweep.find((r) => r.sameQuality.surprisal)?.sameQuality.surprisal?.deciles.baseline;
+  const arDeciles = [...summary.chain, ...summary.sweep].find((r) => r.sameQuality.surprisal)?.sameQuality.surprisal
+    ?.deciles.baseline;
   if (arDeciles) {
     out.push('## Surprisal under the base model, deciles', '');
     out.push(
@@ -227,8 +261,9 @@ export function reportMarkdown(
 }
 
 /**
- * Side-by-side continuations of the first three prompts (first seed): ar, the same-quality sweep
- * row with the most tokens per pass (else the sweep's first row) and the paper-literal row.
+ * Side-by-side continuations of the first three prompts (first seed): ar, the same-quality chain
+ * row with the most tokens per pass (else the first chain row), the same for the sweep and the
+ * paper-literal row.
  */
 function examples(results: SweepResults, summary: EvalSummary): string[] {
   const seed = results.seeds[0];
@@ -237,7 +272,8 @@ function examples(results: SweepResults, summary: EvalSummary): string[] {
   const passing = sweep.filter((r) => r.sameQuality.same);
   const best = passing.length ? passing.reduce((a, b) => (b.tokensPerPass > a.tokensPerPass ? b : a)) : sweep[0];
   const paper = summary.ablation.find((a) => a.name === 'full')?.summary;
-  const ids = [...new Set(['ar', best?.id, paper?.id].filter((x): x is string => x !== undefined))];
+  const chain = summary.chainSameQuality ?? summary.chain[0];
+  const ids = [...new Set(['ar', chain?.id, best?.id, paper?.id].filter((x): x is string => x !== undefined))];
   const out: string[] = [];
   for (const prompt of results.prompts.slice(0, 3)) {
     out.push(`**${prompt.trim()}**`, '');

@@ -12,6 +12,7 @@ import {
   DYNAMO_PRESETS,
   type DynamoPreset,
   dynamo,
+  dynamoChain,
   dynamoTreeDrafter,
   repetitionPenalty,
   sampling,
@@ -49,6 +50,10 @@ export interface EvalSamplerSettings {
   readonly headTemperature: number | readonly number[] | null;
   /** Drafted nodes per pass of the `verified-tree` rows. Default 8. */
   readonly treeBudget: number;
+  /** `chain` rows: the most tokens per pass. Default 4. */
+  readonly chainLength: number;
+  /** `chain` rows: the draft head's temperature relative to `temperature`. Default 1 (the model's recommendation is passed by the CLI). */
+  readonly draftTemperatureRatio: number;
 }
 
 export const DEFAULT_SAMPLER_SETTINGS: EvalSamplerSettings = {
@@ -61,6 +66,8 @@ export const DEFAULT_SAMPLER_SETTINGS: EvalSamplerSettings = {
   renormalize: 'full',
   headTemperature: null,
   treeBudget: 8,
+  chainLength: 4,
+  draftTemperatureRatio: 1,
 };
 
 /** Validated settings over the defaults (DYNAMO_INVALID_OPTION naming the option). */
@@ -81,6 +88,12 @@ export function resolveSamplerSettings(settings: Partial<EvalSamplerSettings> = 
           ? checkNumber('headTemperature', s.headTemperature, { min: 0, minExclusive: true })
           : s.headTemperature.map((t, i) => checkNumber(`headTemperature[${i}]`, t, { min: 0, minExclusive: true })),
     treeBudget: checkInteger('treeBudget', s.treeBudget, { min: 1, max: 4096 }),
+    chainLength: checkInteger('chainLength', s.chainLength, { min: 1, max: 16 }),
+    draftTemperatureRatio: checkNumber('draftTemperatureRatio', s.draftTemperatureRatio, {
+      min: 0,
+      minExclusive: true,
+      max: 10,
+    }),
   };
 }
 
@@ -104,6 +117,8 @@ export type EvalSamplerFactory = (config: SweepConfiguration, settings: EvalSamp
  *   candidate trees of `treeBudget` nodes ('tree', needs `tables`; top-1 chains without them);
  *   'match' verification gives exactly `ar`'s tokens for the same seed, 'speculative' (recursive
  *   rejection sampling over the drafts) exactly `ar`'s distribution;
+ * - `chain` rows: samplers' `dynamoChain()` (DynaMo with the model's draft head) at the row's
+ *   back-off threshold, the settings' chain length and draft temperature ratio;
  * - `dynamo`: samplers' `dynamo()` with the settings' preset (a configuration may name another,
  *   e.g. the ablation rows' 'paper'), eps_b and the configuration's overrides; with co-occurrence
  *   masking when `tables` is given, else the paper's "no mask" variant. At eps_b 1 it draws
@@ -127,6 +142,18 @@ export function defaultSamplerFactory(tables?: CoOccurrenceTables): EvalSamplerF
     }
     if (config.mode !== 'dynamo')
       return { sampler: sampling({ temperature: s.temperature, topK: s.topK }), processors };
+    if (config.kind === 'chain') {
+      return {
+        processors,
+        sampler: dynamoChain({
+          temperature: s.temperature,
+          topK: s.topK,
+          chainLength: s.chainLength,
+          draftTemperatureRatio: s.draftTemperatureRatio,
+          minDraftProbability: config.minDraftProbability ?? 0.2,
+        }),
+      };
+    }
     const overrides = config.dynamo ?? {};
     const mask = overrides.mask ?? tables !== undefined;
     return {

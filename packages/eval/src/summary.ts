@@ -19,6 +19,8 @@ export interface ConfigurationSummary {
   readonly kind: SweepKind;
   readonly mode: string;
   readonly epsilon: number | null;
+  /** `chain` rows: the back-off threshold (the draft head's minimum top probability). */
+  readonly minDraftProbability?: number;
   readonly runs: number;
   readonly tokens: number;
   /** Oracle NLL per token: mean over continuations with its 95% interval. */
@@ -77,6 +79,13 @@ export interface EvalSummary {
   /** Speed-up where the judge's win rate crosses 1.0 (paper's way), over the sweep rows. */
   readonly crossingSpeedup: number | null;
   readonly ablation: readonly AblationRow[];
+  /** DynaMo with the draft head: the chain rows by ascending back-off threshold (empty without them). */
+  readonly chain: readonly ConfigurationSummary[];
+  /**
+   * The chain row that meets the same-quality criterion with the most tokens per pass (the
+   * hardware-independent speed), or null when none does.
+   */
+  readonly chainSameQuality: ConfigurationSummary | null;
   readonly verified: ConfigurationSummary | null;
   /** Every lossless row (verified chains, trees, speculative). */
   readonly lossless: readonly ConfigurationSummary[];
@@ -124,7 +133,8 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
     if (!list || list.length === 0) continue;
     const tokens = list.reduce((a, s) => a + s.tokens.length, 0);
     const passes = list.reduce((a, s) => a + s.forwardPasses, 0);
-    const emitted = new Array<number>(heads).fill(0);
+    const width = Math.max(heads, ...list.map((s) => s.emitted.length));
+    const emitted = new Array<number>(width).fill(0);
     for (const s of list) for (const [i, c] of s.emitted.entries()) emitted[i] = (emitted[i] as number) + c;
     const steps = emitted.reduce((a, b) => a + b, 0);
     const paired = list.filter((s) => arByKey.has(sampleKey('ar', s.prompt, s.seed)));
@@ -149,6 +159,7 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
       kind: config.kind,
       mode: config.mode,
       epsilon: config.epsilon ?? null,
+      ...(config.minDraftProbability !== undefined && { minDraftProbability: config.minDraftProbability }),
       runs: list.length,
       tokens,
       nll: meanInterval(list.map((s) => s.nll)),
@@ -178,6 +189,14 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
   const best = sameQualitySpeedup(sweep.map((r) => ({ speedup: r.speedup, same: r.sameQuality.same })));
   const bestRow = sweep.find((r) => r.sameQuality.same && r.speedup === best);
   const rowById = new Map(rows.map((r) => [r.id, r]));
+  const chain = rows
+    .filter((r) => r.kind === 'chain')
+    .sort((a, b) => (a.minDraftProbability ?? 0) - (b.minDraftProbability ?? 0));
+  const chainSame = chain.filter((r) => r.sameQuality.same);
+  const chainSameQuality = chainSame.reduce<ConfigurationSummary | null>(
+    (best, r) => (best === null || r.tokensPerPass > best.tokensPerPass ? r : best),
+    null,
+  );
   return {
     criterion,
     judge: judge?.name ?? null,
@@ -197,6 +216,8 @@ export async function summarizeSweep(results: SweepResults, options: SummaryOpti
       paperWinRate: v.paperWinRate,
       summary: rowById.get(ablationId(v)) ?? null,
     })),
+    chain,
+    chainSameQuality,
     verified: rows.find((r) => r.kind === 'verified') ?? null,
     lossless: rows.filter((r) => r.kind === 'verified'),
   };

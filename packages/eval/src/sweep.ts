@@ -57,6 +57,11 @@ export interface SweepOptions {
   readonly samplerFactory?: EvalSamplerFactory;
   /** Ablation rows at eps_b = 0.5 (default true). */
   readonly ablations?: boolean;
+  /**
+   * `chain@p` rows — DynaMo with the draft head at these back-off thresholds, run on `baseModel`,
+   * which must have a draft head (DYNAMO_INVALID_OPTION otherwise). Default: none.
+   */
+  readonly chainThresholds?: readonly number[];
   /** The lossless `verified` row (default true). */
   readonly verified?: boolean;
   /** Replaces the configuration list (ar must be among them: it is every speed-up's baseline). */
@@ -109,8 +114,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepResults> {
         epsilons: options.epsilons ?? DEFAULT_EPSILONS,
         ...(options.ablations !== undefined && { ablations: options.ablations }),
         ...(options.verified !== undefined && { verified: options.verified }),
+        ...(options.chainThresholds !== undefined && { chainThresholds: options.chainThresholds }),
         hasTables: masked,
       });
+  if (configurations.some((c) => c.kind === 'chain') && base.draftHead === undefined) {
+    throw new DynamoError(
+      DynamoErrorCode.INVALID_OPTION,
+      'The chain rows (DynaMo with a draft head) need a base model with a draft head (baseModel.draftHead).',
+      { details: { option: 'chainThresholds' } },
+    );
+  }
   if (!configurations.some((c) => c.id === 'ar' && c.mode === 'ar')) {
     throw new DynamoError(DynamoErrorCode.INVALID_OPTION, 'The configurations must include "ar", the baseline.', {
       details: { option: 'configurations' },
@@ -145,7 +158,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResults> {
   const runOne = async (config: SweepConfiguration, ids: number[], seed: number, n: number) => {
     const { sampler, drafter, processors, verifier } = factory(config, settings);
     return generate({
-      model: config.mode === 'ar' ? base : model,
+      model: config.mode === 'ar' || config.kind === 'chain' ? base : model,
       tokenizer,
       inputIds: ids,
       mode: config.mode,

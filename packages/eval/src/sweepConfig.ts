@@ -3,7 +3,7 @@ import type { GenerationMode } from '@dynamojs/generate';
 import type { DynamoOptions } from '@dynamojs/samplers';
 
 /** What a configuration is for in the report. */
-export type SweepKind = 'baseline' | 'sweep' | 'ablation' | 'verified';
+export type SweepKind = 'baseline' | 'sweep' | 'chain' | 'ablation' | 'verified';
 
 /** One decoding configuration of an eval run; every (prompt, seed) is generated with each. */
 export interface SweepConfiguration {
@@ -13,6 +13,11 @@ export interface SweepConfiguration {
   readonly mode: GenerationMode;
   /** eps_b of a dynamo configuration. */
   readonly epsilon?: number;
+  /**
+   * `chain` rows: DynaMo with the model's draft head (samplers' `dynamoChain`) at this back-off
+   * threshold (`minDraftProbability`); run on the base-only model with its draft head.
+   */
+  readonly minDraftProbability?: number;
   /** DynaMo sampler options over the shared settings (ablations). */
   readonly dynamo?: Partial<DynamoOptions>;
   /** Human-readable label for tables and plots. */
@@ -87,6 +92,11 @@ export const DEFAULT_EPSILONS: readonly number[] = Array.from({ length: 21 }, (_
 
 export interface ConfigurationOptions {
   readonly epsilons?: readonly number[];
+  /**
+   * `chain@p` rows (DynaMo with the draft head) at these back-off thresholds, in [0, 1]; default
+   * none. Give them when the base model has a draft head.
+   */
+  readonly chainThresholds?: readonly number[];
   /** Add the ablation rows (default true). */
   readonly ablations?: boolean;
   /** Add `verified` (lossless draft-and-verify with the ar sampler; default true). */
@@ -98,6 +108,14 @@ export interface ConfigurationOptions {
 export function dynamoId(epsilon: number): string {
   return `dynamo@${epsilon}`;
 }
+
+/** The id of a chain row (DynaMo with the draft head) at a back-off threshold. */
+export function chainId(minDraftProbability: number): string {
+  return `chain@${minDraftProbability}`;
+}
+
+/** The back-off thresholds of the chain rows when a model has a draft head. */
+export const DEFAULT_CHAIN_THRESHOLDS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.5, 0.7];
 
 /** The id of the paper-literal row at eps_b (the ablation table's full method). */
 export function paperId(epsilon: number): string {
@@ -132,6 +150,19 @@ export function sweepConfigurations(options: ConfigurationOptions): SweepConfigu
       epsilon,
       label: `dynamo eps_b ${epsilon}${masked ? '' : ' (no mask)'}`,
       needsTables: masked,
+    });
+  }
+  for (const [i, t] of (options.chainThresholds ?? []).entries()) {
+    const minDraftProbability = checkNumber(`chainThresholds[${i}]`, t, { min: 0, max: 1 });
+    const id = chainId(minDraftProbability);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    configs.push({
+      id,
+      kind: 'chain',
+      mode: 'dynamo',
+      minDraftProbability,
+      label: `dynamo, draft head, min draft p ${minDraftProbability}`,
     });
   }
   if (options.ablations ?? true) {

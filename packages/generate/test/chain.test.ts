@@ -162,12 +162,22 @@ describe('dynamo mode with a draft head (chain sampler)', () => {
       model,
       inputIds: PROMPT,
       maxNewTokens: 30,
-      sampler: dynamoChain({ minDraftProbability: 1 }),
+      sampler: dynamoChain({ minDraftProbability: 0.99 }),
       seed: 4,
     });
     expect(chain.tokens).toEqual(ar.tokens);
     expect(chain.stats.tokensPerPass).toBeLessThanOrEqual(1 + 1e-9);
     expect(chain.stats.draftHead?.steps).toBeGreaterThan(0);
+    // a threshold of 1 never drafts: ar's tokens without running the draft head at all
+    const never = await generate({
+      model,
+      inputIds: PROMPT,
+      maxNewTokens: 30,
+      sampler: dynamoChain({ minDraftProbability: 1 }),
+      seed: 4,
+    });
+    expect(never.tokens).toEqual(ar.tokens);
+    expect(never.stats.draftHead).toBeUndefined();
   });
 
   it('with a perfect draft head the sequences are distributed exactly as ar (chi-square)', async () => {

@@ -3,13 +3,15 @@
  * scripts/prebuild.mjs) with onnxruntime-web, through the packages' browser entries. Imported
  * dynamically from the live examples' onMounted, never during server-side rendering.
  */
-import type { DecodingDefaults, MultiTokenModel, Sampler } from '@dynamojs/core';
+import { type DecodingDefaults, isChainSampler, type MultiTokenModel, type Sampler } from '@dynamojs/core';
 import { type GenerationMode, type GenerationStats, stream } from '@dynamojs/generate';
 import { loadModel, type ModelSource } from '@dynamojs/onnx/web';
 import {
   type CoOccurrenceTables,
+  DEFAULT_MIN_DRAFT_PROBABILITY,
   DYNAMO_PRESETS,
   dynamo,
+  dynamoChain,
   dynamoTreeDrafter,
   loadCoOccurrenceTables,
   recommendedDynamoOptions,
@@ -31,13 +33,20 @@ export interface Decoding {
   readonly temperature: number;
   readonly repetitionPenalty: number;
   readonly epsilon: number;
+  /** DynaMo with the draft head: the back-off threshold (the model's recommendation). */
+  readonly minDraftProbability: number;
 }
 
 export interface Reference {
   /** The 3-head DynaMo graph. */
   readonly model: MultiTokenModel & { deviceReport?: { summary: string } };
-  /** The base-only graph: the honest `ar` baseline (no extra head layers run). */
+  /**
+   * The base-only graph: the honest `ar` baseline (no extra head layers run), with the model's
+   * draft head when it ships one (DynaMo's chains run on it).
+   */
   readonly baseModel: MultiTokenModel;
+  /** The model ships a draft head: `dynamo` continues each pass with it (`dynamoChain`). */
+  readonly chain: boolean;
   readonly tokenizer: DynamoTokenizer;
   readonly tables: CoOccurrenceTables;
   readonly device: string;
@@ -161,7 +170,16 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
     manifest.files.find((f) => f.role === role && (variant === undefined || (f.variant ?? 'fp32') === variant));
   // the multi-head graph loadModel picks (the manifest's default, else fp32) and its external data
   const graph = manifest.files.find((f) => f.role === 'model' && f.default === true) ?? want('model', 'fp32');
-  const files = [graph, ...(graph?.externalData ?? []), want('base-model'), want('tokenizer'), want('ngrams')];
+  const draftHead = want('draft-head');
+  const files = [
+    graph,
+    ...(graph?.externalData ?? []),
+    want('base-model'),
+    want('tokenizer'),
+    want('ngrams'),
+    // the draft head's own file (its weights are the 3-head graph's external data, read again)
+    ...(draftHead ? [draftHead, ...(draftHead.externalData ?? [])] : []),
+  ];
   const total = files.reduce((s, f) => s + (f?.bytes ?? 0), 0);
   let loaded = 0;
   let phase = 'Downloading the model';
@@ -202,6 +220,7 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
     ...options,
     device: used === 'webgpu' ? 'webgpu' : 'wasm',
     baseOnly: true,
+    ...(draftHead && { draftHead: true }),
   });
   phase = 'Ready';
   loaded = total;
@@ -210,6 +229,7 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
   return {
     model,
     baseModel,
+    chain: baseModel.draftHead !== undefined,
     tokenizer,
     tables,
     device: String(model.metadata.device),
@@ -222,6 +242,7 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
       repetitionPenalty: d.repetitionPenalty ?? 1.1,
       // The model's eps_b belongs to the preset it names (none named: the paper's, not used here).
       epsilon: d.preset === 'calibrated' && d.epsilon !== undefined ? d.epsilon : DYNAMO_PRESETS.calibrated.epsilon,
+      minDraftProbability: d.minDraftProbability ?? DEFAULT_MIN_DRAFT_PROBABILITY,
     },
   };
 }
@@ -242,6 +263,7 @@ export interface RunOptions {
   readonly mode: GenerationMode;
   readonly prompt: string;
   readonly maxNewTokens: number;
+  /** `dynamo`: eps_b of the DynaMo heads' sampler, or the back-off threshold of the chain sampler (`ref.chain`). */
   readonly epsilon: number;
   readonly seed: number;
   readonly signal?: AbortSignal;
@@ -306,11 +328,23 @@ export function panelCallbacks(
 
 /**
  * The sampler each mode uses in the examples, with the model's decoding defaults (dynamo.json):
- * the calibrated DynaMo preset for `dynamo`, top-k sampling for `ar` and `verified`. The
+ * for `dynamo` the chain sampler with the draft head when the model ships one (`epsilon` is then its
+ * back-off threshold), else the calibrated DynaMo preset; top-k sampling for `ar` and `verified`. The
  * repetition penalty is not here: it is a processor of every mode (see `run`).
  */
 export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: number): Sampler {
   const d = ref.decoding;
+  if (mode === 'dynamo' && ref.chain) {
+    return dynamoChain({
+      temperature: d.temperature,
+      topK: d.topK,
+      minDraftProbability: epsilon,
+      ...(ref.recommended?.chainLength !== undefined && { chainLength: ref.recommended.chainLength }),
+      ...(ref.recommended?.draftTemperatureRatio !== undefined && {
+        draftTemperatureRatio: ref.recommended.draftTemperatureRatio,
+      }),
+    });
+  }
   if (mode === 'dynamo') {
     return dynamo({
       ...recommendedDynamoOptions(ref.recommended),
@@ -336,7 +370,8 @@ export function treeBudget(device: string): number {
 export async function run(options: RunOptions, callbacks: RunCallbacks): Promise<void> {
   const { ref, mode } = options;
   const sampler = options.sampler ?? defaultSampler(ref, mode, options.epsilon);
-  const model = mode === 'ar' ? ref.baseModel : ref.model;
+  // ar, and DynaMo's chains (the draft head reads the base-only graph's hidden states), run on the base graph
+  const model = mode === 'ar' || (mode === 'dynamo' && isChainSampler(sampler)) ? ref.baseModel : ref.model;
   const decoder = ref.tokenizer.createDecoder();
   const started = performance.now();
   let firstPassAt = 0;

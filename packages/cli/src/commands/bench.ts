@@ -29,6 +29,8 @@ Configurations (lossless ones are marked in the JSON rows: "identical" or "distr
   ar               one token per pass on the base-only graph, sampling (baseline of dynamo)
   dynamo@EPS       DynaMo at each --epsilon (lossy), the same temperature / top-k / repetition
                    penalty; paper@0.5 with --paper (the paper-literal preset)
+  dynamo-chain@P   DynaMo with the model's draft head (when it ships one), back-off threshold P:
+                   the base-only graph plus one draft-head step per drafted token
   ar-greedy        greedy ar (baseline of verified and transformers.js)
   verified         greedy draft-and-verify as \`generate --mode verified\` runs it: DynaMo candidate
                    trees (budget: the first --tree-budget); checked token-for-token against ar-greedy
@@ -45,6 +47,8 @@ Options:
   --default-prompts        with --prompts: add the built-in prompts too
   --modes LIST             ar,dynamo,verified (default: all three)
   --epsilon LIST           DynaMo thresholds (default 0.25,0.5,0.75)
+  --min-draft-p LIST|none  DynaMo with the draft head (dynamo-chain@P rows, base-only graph + draft
+                           head): back-off thresholds (default: the model's, when it ships a draft head)
   --seeds LIST             seeds (default 1,2,3)
   --max-tokens N           new tokens per run (default 128)
   --warmup N               untimed warm-up runs per configuration (default 1)
@@ -68,6 +72,7 @@ const FLAGS = {
   'default-prompts': { type: 'boolean' },
   modes: { type: 'string' },
   epsilon: { type: 'string' },
+  'min-draft-p': { type: 'string' },
   seeds: { type: 'string' },
   'max-tokens': { type: 'string' },
   warmup: { type: 'string' },
@@ -226,6 +231,9 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
   const modes = list(values, 'modes') ?? ['ar', 'dynamo', 'verified'];
   for (const m of modes) oneOf({ modes: m }, 'modes', ['ar', 'dynamo', 'verified']);
   const epsilons = numList(values, 'epsilon', { min: 0, max: 1 }) ?? [0.25, 0.5, 0.75];
+  const chainFlag = str(values, 'min-draft-p');
+  const chainThresholds =
+    chainFlag === undefined || chainFlag === 'none' ? undefined : numList(values, 'min-draft-p', { min: 0, max: 1 });
   const seeds = numList(values, 'seeds', { min: 0 }) ?? [1, 2, 3];
   const maxNewTokens = int(values, 'max-tokens', { min: 1 }) ?? 128;
   const warmup = int(values, 'warmup', { min: 0 }) ?? 1;
@@ -263,6 +271,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     threads,
     multi: wantDynamo || wantVerified,
     base: true,
+    draftHead: wantDynamo && chainFlag !== 'none',
     tables: wantDynamo || wantVerified,
   });
   const budgets = budgetFlag ?? [recommendedTreeBudget(bundle.device)];
@@ -308,6 +317,29 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         { ...settings, epsilon },
       ]);
       if (values.paper === true) presets.push(['paper@0.5', { ...settings, preset: 'paper', epsilon: 0.5 }]);
+      // DynaMo with the draft head (base-only graph + draft head), at the model's threshold unless given
+      if (bundle.draftHead) {
+        for (const p of chainThresholds ?? [settings.minDraftProbability]) {
+          const s = { ...settings, minDraftProbability: p };
+          configs.push({
+            label: `dynamo-chain@${p}`,
+            mode: 'dynamo',
+            baseline: 'ar',
+            lossless: null,
+            greedy: false,
+            seeded: true,
+            sampler: () => makeSampler('dynamo', s, undefined, true),
+            processors: makeProcessors(s),
+            model: base,
+          });
+        }
+      } else if (chainThresholds) {
+        throw new DynamoError(
+          DynamoErrorCode.INVALID_OPTION,
+          `--min-draft-p needs a model folder with a draft head; ${bundle.dir} has none.`,
+          { details: { option: 'min-draft-p' } },
+        );
+      }
       for (const [label, s] of presets) {
         configs.push({
           label,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import {
   buildReport,
+  DEFAULT_CHAIN_THRESHOLDS,
   DEFAULT_EVAL_PROMPTS,
   type EvalSamplerSettings,
   multiTokenPerplexity,
@@ -70,6 +71,11 @@ Options:
                            else the preset's)
   --tree-budget N          drafted nodes per pass of the verified-tree rows (default 8)
   --renormalize full|mass|none   DynaMo's joint after masking (default full; see the DynaMo sampler's docs)
+  --chain-thresholds LIST|none   DynaMo with the draft head: the back-off thresholds of its rows
+                           (default ${DEFAULT_CHAIN_THRESHOLDS.join(',')} when the model ships a draft head; none: no rows)
+  --chain-length N, --draft-temperature-ratio R
+                           the chain rows' most tokens per pass and draft temperature ratio
+                           (default: the model's, else 4 and 1)
   --device auto|cpu|cuda|webgpu, --threads N
   -h, --help               this help
 `;
@@ -98,6 +104,9 @@ const FLAGS = {
   renormalize: { type: 'string' },
   preset: { type: 'string' },
   'head-temperature': { type: 'string' },
+  'chain-thresholds': { type: 'string' },
+  'chain-length': { type: 'string' },
+  'draft-temperature-ratio': { type: 'string' },
   'tree-budget': { type: 'string' },
 } as const;
 
@@ -179,8 +188,15 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
       preset: oneOf(values, 'preset', Object.keys(DYNAMO_PRESETS) as DynamoPreset[]),
       headTemperature: numList(values, 'head-temperature', { min: 0 }),
       treeBudget: int(values, 'tree-budget', { min: 1, max: 4096 }),
+      chainLength: int(values, 'chain-length', { min: 1, max: 16 }),
+      draftTemperatureRatio: num(values, 'draft-temperature-ratio', { min: 0, minExclusive: true, max: 10 }),
     }).filter(([, v]) => v !== undefined),
   );
+  const chainFlag = str(values, 'chain-thresholds');
+  const chainThresholds =
+    chainFlag === undefined || chainFlag === 'none'
+      ? undefined
+      : numList(values, 'chain-thresholds', { min: 0, max: 1 });
   const promptFiles = (values.prompts as string[] | undefined) ?? [];
   const prompts: string[] = [];
   for (const file of promptFiles) {
@@ -205,6 +221,7 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
     threads,
     multi: true,
     base: true,
+    draftHead: chainFlag !== 'none',
     tables: true,
   });
   const write = (name: string, data: string | Uint8Array) =>
@@ -218,6 +235,22 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
       if (recommended.headTemperature !== undefined) {
         (settings as { headTemperature?: number | readonly number[] }).headTemperature = recommended.headTemperature;
       }
+    }
+    // DynaMo with the draft head: the model's recommended chain settings, unless given
+    const decoding = (bundle.baseModel ?? model).metadata.decoding;
+    const mutable = settings as { chainLength?: number; draftTemperatureRatio?: number };
+    if (mutable.chainLength === undefined && decoding?.chainLength !== undefined)
+      mutable.chainLength = decoding.chainLength;
+    if (mutable.draftTemperatureRatio === undefined && decoding?.draftTemperatureRatio !== undefined)
+      mutable.draftTemperatureRatio = decoding.draftTemperatureRatio;
+    const chainRows =
+      chainFlag === 'none' ? undefined : (chainThresholds ?? (bundle.draftHead ? DEFAULT_CHAIN_THRESHOLDS : undefined));
+    if (chainThresholds && !bundle.draftHead) {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        `--chain-thresholds needs a model folder with a draft head; ${bundle.dir} has none.`,
+        { details: { option: 'chain-thresholds' } },
+      );
     }
     if (previous) ctx.stderr.write(`resuming from ${samplesPath} (${previous.samples?.length ?? 0} continuations)\n`);
     const results = await runSweep({
@@ -233,6 +266,7 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
       ...(bundle.tables !== undefined && { tables: bundle.tables as CoOccurrenceTables }),
       ablations: values['skip-ablations'] !== true,
       verified: values['skip-verified'] !== true,
+      ...(chainRows && { chainThresholds: chainRows }),
       ...(previous && { previous }),
       onProgress(p) {
         // A live bar on a terminal; otherwise (logs, CI) one line per 10%.
@@ -280,8 +314,13 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
       else ctx.stderr.write('PNG skipped (playwright-core or chromium unavailable); the SVG plots are written.\n');
     }
     const s = report.summary;
+    const chainLine = s.chainSameQuality
+      ? `draft head: ${fmt(s.chainSameQuality.tokensPerPass)} tokens/pass at the same quality (min draft p ${s.chainSameQuality.minDraftProbability}, ${fmt(s.chainSameQuality.speedup)}x) · `
+      : s.chain.length
+        ? 'draft head: no row at the same quality · '
+        : '';
     ctx.stdout.write(
-      `same-quality speed-up ${fmt(s.sameQualitySpeedup)}x${s.sameQualityEpsilon === null ? '' : ` (eps_b ${s.sameQualityEpsilon})`}` +
+      `${chainLine}same-quality speed-up ${fmt(s.sameQualitySpeedup)}x${s.sameQualityEpsilon === null ? '' : ` (eps_b ${s.sameQualityEpsilon})`}` +
         `${s.crossingSpeedup === null ? '' : ` · win-rate crossing ${fmt(s.crossingSpeedup)}x`}` +
         `${s.verified ? ` · verified ${fmt(s.verified.speedup)}x` : ''} · report ${join(out, REPORT_FILES.markdown)}\n`,
     );

@@ -222,7 +222,23 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
         }
       }
     }
-    if (compare && !json && runs.length === 2) ctx.stderr.write(`${compareLine(runs[0]!.result, runs[1]!.result)}\n`);
+    if (compare && !json && runs.length === 2) {
+      // DynaMo with the draft head at the model's own settings: what dynamo eval measured for them
+      const d = model.metadata.decoding;
+      const modelSettings =
+        chain &&
+        mode === 'dynamo' &&
+        d?.minDraftProbability === settings.minDraftProbability &&
+        (d?.draftTemperatureRatio ?? 1) === settings.draftTemperatureRatio &&
+        (d?.chainLength ?? settings.chainLength) === settings.chainLength &&
+        overrides.temperature === undefined &&
+        overrides.topK === undefined &&
+        overrides.repetitionPenalty === undefined;
+      const note = modelSettings
+        ? "lossy, drafted by the model's draft head; at these settings (the model's) it meets dynamo eval's same-quality criterion vs ar"
+        : undefined;
+      ctx.stderr.write(`${compareLine(runs[0]!.result, runs[1]!.result, note)}\n`);
+    }
     return 0;
   } finally {
     cleanup();

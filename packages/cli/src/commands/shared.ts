@@ -59,7 +59,7 @@ export function statsLine(stats: GenerationStats, finishReason: string): string 
 }
 
 /** The last line of `dynamo generate --compare`: the mode against ar (same prompt and seed). */
-export function compareLine(ar: GenerateResult, other: GenerateResult): string {
+export function compareLine(ar: GenerateResult, other: GenerateResult, lossyNote?: string): string {
   const speedup = ar.stats.tokensPerSecond > 0 ? other.stats.tokensPerSecond / ar.stats.tokensPerSecond : Number.NaN;
   const same = ar.tokens.length === other.tokens.length && ar.tokens.every((t, i) => t === other.tokens[i]);
   const quality =
@@ -69,7 +69,7 @@ export function compareLine(ar: GenerateResult, other: GenerateResult): string {
         : "ar's distribution (lossless; a different draw)"
       : same
         ? 'the same text as ar'
-        : "lossy (how it compares with ar's quality: dynamo eval)";
+        : (lossyNote ?? "lossy (how it compares with ar's quality: dynamo eval)");
   return `${other.stats.mode} vs ar: ${fmt(other.stats.tokensPerPass)} tokens/pass, ${fmt(speedup)}x the tokens/s · ${quality}`;
 }
 

@@ -7,14 +7,15 @@ import { ensureFloat32 } from '../util/scratch.js';
 export interface DynamoChainOptions extends SamplingOptions {
   /**
    * The most tokens one pass may emit, the base head's token included: integer in [1, 16],
-   * default 4. 1 is plain `ar` sampling.
+   * default 4. 1 is plain `ar` sampling (as is `minDraftProbability: 1`).
    */
   readonly chainLength?: number;
   /**
    * The back-off threshold, in [0, 1], default {@link DEFAULT_MIN_DRAFT_PROBABILITY}: the pass emits
    * one more token only when the draft head's most likely next token has at least this probability
    * (after the same processors, temperature and top-k as the base head's); otherwise it stops and
-   * the next pass's base head decides. The choice to continue is made before the draw and does
+   * the next pass's base head decides. 1 never drafts (plain `ar` sampling; the draft head is not
+   * run); 0 always emits `chainLength` tokens. The choice to continue is made before the draw and does
    * not depend on it, so each emitted token is drawn either from the base model exactly or from
    * the draft head where it is confident.
    */
@@ -57,12 +58,14 @@ export class DynamoChainSampler implements ChainSampler, DistributionSampler {
 
   constructor(options: DynamoChainOptions = {}) {
     const { chainLength, minDraftProbability, draftTemperatureRatio, ...sampling } = options;
-    this.chainLength =
+    const length =
       chainLength === undefined ? DEFAULT_CHAIN_LENGTH : checkInteger('chainLength', chainLength, { min: 1, max: 16 });
     this.minDraftProbability =
       minDraftProbability === undefined
         ? DEFAULT_MIN_DRAFT_PROBABILITY
         : checkNumber('minDraftProbability', minDraftProbability, { min: 0, max: 1 });
+    // a threshold of 1 never drafts: one token per pass, and no draft-head step to pay for
+    this.chainLength = this.minDraftProbability >= 1 ? 1 : length;
     this.draftTemperatureRatio =
       draftTemperatureRatio === undefined
         ? 1
