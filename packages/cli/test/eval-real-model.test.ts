@@ -39,7 +39,7 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
     const stderr = sink();
     const argv = ['eval', '--model', MODEL_TINY, '--out', out, '--prompts', prompts, '--text', text];
     argv.push('--seeds', '1', '--eps', '0.5,1', '--max-tokens', '12', '--ppl-eps', '0.5', '--warmup', '0');
-    argv.push('--device', 'cpu', '--threads', '1', '--skip-png');
+    argv.push('--device', 'cpu', '--threads', '1', '--skip-png', '--chain-thresholds', '0,1');
     const code = await runCli(argv, { stdout, stderr });
     expect(code, stderr.text()).toBe(0);
     expect(stdout.text()).toMatch(/same-quality speed-up/);
@@ -50,6 +50,8 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
       'ar',
       'dynamo@0.5',
       'dynamo@1',
+      'chain@0',
+      'chain@1',
       'paper@0.5',
       'ablation:mask-adaptive',
       'ablation:mask',
@@ -72,7 +74,7 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
     }
     expect(row('ar').tokensPerPass).toBe(1);
     expect(row('dynamo@1').tokensPerPass).toBe(1);
-    expect(row('dynamo@1').emissionShare).toEqual([1, 0, 0]);
+    expect(row('dynamo@1').emissionShare[0]).toBe(1); // every pass emitted one token
     // eps_b = 1 is plain top-k sampling: ar's tokens for the same seed (head 0 of the multi-head graph
     // vs the base-only graph agree to float rounding), so no quality difference.
     expect(row('dynamo@1').sameQuality.nllDiff.mean).toBeCloseTo(0, 3);
@@ -80,11 +82,16 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
     const samples = JSON.parse(readFileSync(join(out, 'samples.json'), 'utf8')) as {
       samples: { config: string; prompt: string; seed: number; tokens: number[]; surprisal: number[] }[];
     };
-    for (const s of samples.samples.filter((x) => x.config === 'dynamo@1')) {
+    for (const s of samples.samples.filter((x) => x.config === 'dynamo@1' || x.config === 'chain@1')) {
       const ar = samples.samples.find((x) => x.config === 'ar' && x.prompt === s.prompt && x.seed === s.seed);
       expect(s.tokens).toEqual(ar?.tokens);
       expect(s.surprisal).toHaveLength(12);
     }
+    // DynaMo with the draft head: threshold 0 always chains 4 tokens (12 tokens in 3 passes);
+    // threshold 1 never drafts, so it is ar's very tokens
+    expect(row('chain@0').tokensPerPass).toBe(4);
+    expect(row('chain@1').tokensPerPass).toBe(1);
+    expect(report.summary.chain.map((r: { id: string }) => r.id)).toEqual(['chain@0', 'chain@1']);
     expect(row('verified').identicalToAr).toEqual({ identical: 2, compared: 2 });
     expect(row('verified-tree').identicalToAr).toEqual({ identical: 2, compared: 2 });
     expect(report.summary.ablation).toHaveLength(5);
@@ -103,6 +110,7 @@ describe.skipIf(!available)('dynamo eval on the reference model', () => {
     for (const heading of [
       '## Headline',
       '## eps_b sweep',
+      '## DynaMo with the draft head',
       '## Ablation at eps_b = 0.5',
       '## Multi-token perplexity',
     ]) {

@@ -68,6 +68,38 @@ describe('sweepConfigurations', () => {
       expect.objectContaining({ code: 'DYNAMO_INVALID_OPTION' }),
     );
   });
+
+  it('adds chain rows (DynaMo with the draft head) at each threshold, validated', () => {
+    const configs = sweepConfigurations({
+      epsilons: [1],
+      chainThresholds: [0.1, 0.2, 0.1],
+      hasTables: false,
+      verified: false,
+      ablations: false,
+    });
+    expect(configs.map((c) => c.id)).toEqual(['ar', 'dynamo@1', 'chain@0.1', 'chain@0.2']);
+    expect(configs[2]).toMatchObject({ kind: 'chain', mode: 'dynamo', minDraftProbability: 0.1 });
+    expect(() => sweepConfigurations({ epsilons: [1], chainThresholds: [1.2], hasTables: false })).toThrow(
+      expect.objectContaining({ code: 'DYNAMO_INVALID_OPTION' }),
+    );
+    // the factory gives them the chain sampler with the settings' length and draft temperature ratio
+    const settings = resolveSamplerSettings({ topK: 4, chainLength: 3, draftTemperatureRatio: 0.9 });
+    const chain = defaultSamplerFactory()(configs[2] as (typeof configs)[number], settings).sampler as {
+      chainLength?: number;
+      minDraftProbability?: number;
+      draftTemperatureRatio?: number;
+    };
+    expect(chain).toMatchObject({ chainLength: 3, minDraftProbability: 0.1, draftTemperatureRatio: 0.9 });
+    expect(() => resolveSamplerSettings({ chainLength: 0 })).toThrow(
+      expect.objectContaining({ code: 'DYNAMO_INVALID_OPTION' }),
+    );
+  });
+
+  it('refuses chain rows on a base model without a draft head', async () => {
+    await expect(
+      runSweep({ ...base, model: peaky(), epsilons: [1], chainThresholds: [0.1], ablations: false, verified: false }),
+    ).rejects.toMatchObject({ code: 'DYNAMO_INVALID_OPTION' });
+  });
 });
 
 describe('defaultSamplerFactory', () => {

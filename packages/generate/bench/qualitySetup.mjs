@@ -26,7 +26,11 @@ export async function qualitySetup() {
   const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
   const tokenizer = await loadTokenizer(join(dir, 'tokenizer.json'));
   const multi = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions });
-  const base = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions, baseOnly: true });
+  // the base-only graph, with the model's draft head when it ships one (DynaMo's chain sampler)
+  const draftHead = JSON.parse(readFileSync(join(dir, 'dynamo.json'), 'utf8')).files.some(
+    (f) => f.role === 'draft-head',
+  );
+  const base = await loadModel(dir, { device: 'cpu', tokenizer, sessionOptions, baseOnly: true, draftHead });
   const tables = S.loadCoOccurrenceTables(readFileSync(join(dir, 'ngrams.bin')), {
     vocabSize: multi.metadata.vocabSize,
   });

@@ -10,7 +10,8 @@
 // ar's would be at the same context has a negative gap, less predictable a positive one. The gap
 // is split by the token's place in its emission ("3.2": the second token of a 3-token emission),
 // which separates the first token (drawn with the joint, from head 0's distribution) from the
-// extra heads' tokens. It explains what the eval's surprisal two-sample test sees.
+// extra heads' tokens (or, with the draft head, the drafted ones). It explains what the eval's
+// surprisal two-sample test sees.
 //
 //   npm run build && node packages/generate/bench/surprisalGap.bench.mjs [--seeds 1,2,3]
 //          [--tokens 128] [--prompts FILE] [--model DIR] [--out file.json]
@@ -27,6 +28,20 @@ const configs = [
   { id: 'dynamo (calibrated, the model’s values)', mode: 'dynamo', options: { ...recommended } },
   { id: 'dynamo (calibrated, eps_b 0.3)', mode: 'dynamo', options: { ...recommended, epsilon: 0.3 } },
   { id: 'dynamo (paper preset, eps_b 0.5)', mode: 'dynamo', options: { preset: 'paper' } },
+  // DynaMo with the draft head, at the model's recommended settings (when it ships one)
+  ...(base.draftHead
+    ? [
+        {
+          id: 'dynamo with the draft head (the model’s values)',
+          mode: 'dynamo',
+          chain: {
+            minDraftProbability: base.metadata.decoding?.minDraftProbability,
+            chainLength: base.metadata.decoding?.chainLength,
+            draftTemperatureRatio: base.metadata.decoding?.draftTemperatureRatio,
+          },
+        },
+      ]
+    : []),
 ];
 
 /** Per generated token: surprisal under the base model minus ar's expected surprisal there. */
@@ -55,10 +70,15 @@ for (const prompt of prompts) {
   for (const seed of seeds) {
     for (const c of configs) {
       const r = await generate({
-        model: c.mode === 'ar' ? base : multi,
+        model: c.mode === 'ar' || c.chain ? base : multi,
         inputIds,
         mode: c.mode,
-        sampler: c.mode === 'ar' ? S.sampling({ temperature: T, topK: K }) : S.dynamo({ tables, ...c.options }),
+        sampler:
+          c.mode === 'ar'
+            ? S.sampling({ temperature: T, topK: K })
+            : c.chain
+              ? S.dynamoChain({ temperature: T, topK: K, ...c.chain })
+              : S.dynamo({ tables, ...c.options }),
         processors: [S.repetitionPenalty(PENALTY)],
         maxNewTokens,
         eos: false,
@@ -86,7 +106,7 @@ for (const prompt of prompts) {
 await multi.dispose();
 await base.dispose();
 
-const keys = ['1.1', '2.1', '2.2', '3.1', '3.2', '3.3'];
+const keys = ['1.1', '2.1', '2.2', '3.1', '3.2', '3.3', '4.1', '4.2', '4.3', '4.4'];
 const rows = configs.map((c) => {
   const acc = byConfig.get(c.id);
   const at = {};

@@ -11,6 +11,8 @@
 // --past positions (default 60). Configurations (every one relative to `base S=1`):
 //   base S=1            the base-only graph, one new token: an `ar` step (the reference)
 //   base S=3            the base-only graph, a chunk of 3
+//   base S=4            the base-only graph, a chunk of 4 (a `dynamo` pass after a 4-token chain)
+//   draft step          the model's draft head (draft_head.onnx, when it ships one): one drafted token
 // and, for each multi-head graph variant the manifest lists (fp32 model.onnx, mixed
 // model_mixed.onnx, q8 model_q8.onnx; --variants picks):
 //   V multi S=1         one token, every head's logits at it (a `dynamo` step after 1 token)
@@ -155,6 +157,7 @@ for (const dir of models) {
         ? [
             { name: 'base S=1', S: 1, k1: 1, rows: [] },
             { name: 'base S=3', S: 3, k1: 3, rows: [] },
+            { name: 'base S=4', S: 4, k1: 4, rows: [] },
           ]
         : multiConfigs(variant);
     for (const c of configs) {
@@ -206,6 +209,42 @@ for (const dir of models) {
       });
     }
   }
+}
+
+// the draft head: one step (hidden state + token → logits + next hidden state)
+for (const dir of models) {
+  const man = JSON.parse(readFileSync(join(dir, 'dynamo.json'), 'utf8'));
+  const f = man.files.find((x) => x.role === 'draft-head');
+  if (!f) continue;
+  const d = man.architecture.hiddenSize;
+  const I = man.architecture.intermediateSize ?? 4 * d;
+  const externalData = (f.externalData ?? []).map((x) => ({ path: x.path, data: readFileSync(join(dir, x.path)) }));
+  const sess = await ort.InferenceSession.create(readFileSync(join(dir, f.path)), {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    externalData,
+  });
+  const blocks = man.provenance?.draftHead?.architecture?.blocks ?? 2;
+  const macs = 2 * d * d + blocks * 2 * d * I + d * man.vocabSize;
+  cases.push({
+    model: man.name,
+    dir,
+    config: 'draft step',
+    sess,
+    feeds: {
+      hidden_states: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: d }, (_, i) => Math.sin(i)),
+        [1, d],
+      ),
+      input_ids: i64([17], [1]),
+    },
+    best: Number.POSITIVE_INFINITY,
+    bestCpu: Number.POSITIVE_INFINITY,
+    mflop: (2 * macs) / 1e6,
+    mb: (4 * macs + 4 * d) / 1e6,
+  });
 }
 
 const loadBefore = loadavg();
