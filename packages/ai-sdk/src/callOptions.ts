@@ -23,7 +23,7 @@ export interface PreparedCall {
 /** The key of this provider's `providerOptions`. */
 export const PROVIDER_OPTIONS_KEY = 'dynamojs';
 
-const DYNAMO_ONLY = ['preset', 'epsilon', 'alpha', 'blur'] as const;
+const DYNAMO_ONLY = ['preset', 'epsilon', 'joint', 'minDraftProbability', 'alpha', 'blur'] as const;
 
 function unsupported(warnings: CallWarning[], feature: string, details: string): void {
   warnings.push({ type: 'unsupported', feature, details });
@@ -109,6 +109,8 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     repetitionPenalty: settings.repetitionPenalty,
     preset: settings.preset,
     epsilon: settings.epsilon,
+    joint: settings.joint,
+    minDraftProbability: settings.minDraftProbability,
     alpha: settings.alpha,
     blur: settings.blur,
   };

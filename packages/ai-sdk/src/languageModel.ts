@@ -78,15 +78,22 @@ abstract class DynamojsModelBase {
     const prepared = prepareCall(call, this.#config.settings);
     if (call.abortSignal?.aborted) throw abortError(call.abortSignal);
     const loaded = await this.#config.load();
-    const model = prepared.mode === 'ar' ? await loaded.baseModel() : loaded.model;
+    // 'dynamo' on a model with a draft head: the chain sampler on the base-only graph (unless the
+    // call asks for the heads, or decodes greedily: the heads' top-1)
+    const chain =
+      prepared.mode === 'dynamo' &&
+      loaded.draftHead &&
+      prepared.sampling.joint !== 'heads' &&
+      prepared.sampling.temperature !== 0;
+    const model = prepared.mode === 'ar' || chain ? await loaded.baseModel() : loaded.model;
     const sampling = resolveSampling(model.metadata.decoding ?? loaded.model.metadata.decoding, prepared.sampling);
     const warnings = [...prepared.warnings];
-    if (prepared.mode !== 'ar' && model.metadata.heads === 1) {
+    if (prepared.mode !== 'ar' && !chain && model.metadata.heads === 1) {
       warnings.push({
         type: 'other',
         message: `${loaded.location} is a one-head model: mode '${prepared.mode}' emits one token per pass, as 'ar' does.`,
       });
-    } else if (prepared.mode === 'dynamo' && loaded.tables === undefined) {
+    } else if (prepared.mode === 'dynamo' && !chain && loaded.tables === undefined) {
       warnings.push({
         type: 'other',
         message: `${loaded.location} has no ngrams.bin: DynaMo runs without co-occurrence masking (the paper's "no mask" variant).`,
@@ -94,7 +101,7 @@ abstract class DynamojsModelBase {
     }
     let sampler: Sampler;
     try {
-      sampler = samplerFor(prepared.mode, sampling, loaded.tables);
+      sampler = samplerFor(prepared.mode, sampling, loaded.tables, chain && model.draftHead !== undefined);
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     }
@@ -120,10 +127,13 @@ abstract class DynamojsModelBase {
   #metadata(run: Run, result: Parameters<typeof providerMetadata>[0]) {
     // the DynaMo sampler reports the options in force (its preset's eps_b when none was given)
     const resolved = (run.sampler as { options?: { preset?: string; epsilon?: number } }).options;
+    const chain = (run.sampler as { minDraftProbability?: number }).minDraftProbability;
     const dynamo =
-      run.prepared.mode === 'dynamo'
-        ? { preset: resolved?.preset, epsilon: resolved?.epsilon ?? run.sampling.dynamo.epsilon }
-        : {};
+      run.prepared.mode !== 'dynamo'
+        ? {}
+        : chain !== undefined
+          ? { minDraftProbability: chain }
+          : { preset: resolved?.preset, epsilon: resolved?.epsilon ?? run.sampling.dynamo.epsilon };
     const heads = run.options.model.metadata.heads;
     return { [this.provider]: providerMetadata(result, { sampler: run.sampler.name, heads, ...dynamo }) };
   }

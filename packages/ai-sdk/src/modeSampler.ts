@@ -19,6 +19,8 @@ export interface SamplingRequest {
   readonly repetitionPenalty?: number;
   readonly preset?: DynamoPreset;
   readonly epsilon?: number;
+  readonly joint?: 'chain' | 'heads';
+  readonly minDraftProbability?: number;
   readonly alpha?: number;
   readonly blur?: number;
 }
@@ -40,6 +42,13 @@ export interface SamplingSettings {
    * context penalty); what neither sets is the preset's.
    */
   readonly dynamo: Partial<samplers.DynamoOptions>;
+  /** `'dynamo'` with a draft head: whether the call allows it (`joint`), and the chain sampler's options. */
+  readonly joint: 'chain' | 'heads';
+  readonly chain: {
+    readonly minDraftProbability: number;
+    readonly chainLength: number;
+    readonly draftTemperatureRatio: number;
+  };
 }
 
 /** The fallbacks the CLI uses when neither the call nor the model's manifest says. */
@@ -69,6 +78,13 @@ export function resolveSampling(decoding: DecodingDefaults | undefined, request:
     repetitionPenalty: greedy && request.repetitionPenalty === undefined ? 1 : pick('repetitionPenalty'),
     preset,
     // The model's recommended DynaMo values belong to its recommended preset (none named: the paper's).
+    joint: request.joint ?? 'chain',
+    chain: {
+      minDraftProbability:
+        request.minDraftProbability ?? decoding?.minDraftProbability ?? samplers.DEFAULT_MIN_DRAFT_PROBABILITY,
+      chainLength: decoding?.chainLength ?? samplers.DEFAULT_CHAIN_LENGTH,
+      draftTemperatureRatio: decoding?.draftTemperatureRatio ?? 1,
+    },
     dynamo: {
       ...samplers.recommendedDynamoOptions(decoding, preset),
       ...(request.epsilon !== undefined && { epsilon: request.epsilon }),
@@ -87,7 +103,9 @@ export function processorsFor(s: SamplingSettings): LogitsProcessor[] {
 }
 
 /**
- * `dynamo` → the DynaMo sampler with the settings' preset (co-occurrence masking when `tables`
+ * `dynamo` with `chain` (the model's draft head, on the base-only graph) → `dynamoChain()` with the
+ * settings' back-off threshold, chain length and draft temperature ratio;
+ * `dynamo` otherwise → the DynaMo sampler with the settings' preset (co-occurrence masking when `tables`
  * are given, else the paper's "no mask" variant); greedy = top-1 per head, so each pass emits the
  * heads' argmax tokens (backing off where the n-gram is unseen); top-p keeps each head's nucleus
  * at temperature 1, before DynaMo's per-head top-k. `ar` / `verified` → top-k (and top-p) sampling
@@ -97,7 +115,16 @@ export function samplerFor(
   mode: GenerationMode,
   s: SamplingSettings,
   tables: samplers.CoOccurrenceTables | undefined,
+  chain = false,
 ): Sampler {
+  if (mode === 'dynamo' && chain) {
+    return samplers.dynamoChain({
+      temperature: s.temperature,
+      topK: s.topK,
+      ...(s.topP < 1 && { topP: s.topP }),
+      ...s.chain,
+    });
+  }
   if (mode === 'dynamo') {
     return samplers.dynamo({
       ...s.dynamo,

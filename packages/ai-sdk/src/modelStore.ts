@@ -13,8 +13,13 @@ export interface LoadedModel {
   readonly tokenizer: TextTokenizer;
   /** Co-occurrence tables (ngrams.bin) for DynaMo's masking, when the folder has them. */
   readonly tables: CoOccurrenceTables | undefined;
-  /** The model for `mode: 'ar'`: the base-only graph when there is one (loaded on first use), else `model`. */
+  /**
+   * The model for `mode: 'ar'`: the base-only graph when there is one (loaded on first use, with the
+   * folder's draft head when it ships one), else `model`.
+   */
   baseModel(): Promise<MultiTokenModel>;
+  /** The folder ships a draft head: `'dynamo'` runs DynaMo's chain sampler on `baseModel()`. */
+  readonly draftHead: boolean;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +37,7 @@ export function bundleModel(bundle: DynamojsModelBundle): LoadedModel {
     location: '(your model)',
     model: bundle.model,
     tokenizer: bundle.tokenizer,
+    draftHead: base.draftHead !== undefined && base.metadata.hiddenSize !== undefined,
     tables: bundle.tables,
     baseModel: async () => base,
     dispose: async () => {},
@@ -50,11 +56,12 @@ async function readTokenizer(source: ModelSource): Promise<TextTokenizer> {
   );
 }
 
-async function hasBaseGraph(source: ModelSource): Promise<boolean> {
+/** Which of the roles the folder's manifest lists (none without a manifest). */
+async function manifestRoles(source: ModelSource): Promise<Set<string>> {
   const bytes = await source.read('dynamo.json');
-  if (!bytes) return false;
+  if (!bytes) return new Set();
   const manifest = parseManifest(new TextDecoder().decode(bytes), source.locate('dynamo.json'));
-  return manifest.files.some((f) => f.role === 'base-model');
+  return new Set(manifest.files.map((f) => f.role));
 }
 
 /**
@@ -68,10 +75,13 @@ export async function loadFolder(platform: Platform, request: LoadRequest): Prom
   const model = await platform.loadModel(source, common);
   let tables: CoOccurrenceTables | undefined;
   let withBase: boolean;
+  let draftHead: boolean;
   try {
     const bytes = await source.read('ngrams.bin');
     if (bytes) tables = loadCoOccurrenceTables(bytes, { vocabSize: model.metadata.vocabSize });
-    withBase = model.metadata.heads > 1 && (await hasBaseGraph(source));
+    const roles = await manifestRoles(source);
+    withBase = model.metadata.heads > 1 && roles.has('base-model');
+    draftHead = withBase && roles.has('draft-head');
   } catch (error) {
     await model.dispose().catch(() => undefined);
     throw error;
@@ -82,9 +92,11 @@ export async function loadFolder(platform: Platform, request: LoadRequest): Prom
     model,
     tokenizer,
     tables,
+    draftHead,
     baseModel() {
       if (!withBase) return Promise.resolve(model);
-      base ??= platform.loadModel(source, { ...common, baseOnly: true }).catch((error: unknown) => {
+      const options = { ...common, baseOnly: true, ...(draftHead && { draftHead: true }) };
+      base ??= platform.loadModel(source, options).catch((error: unknown) => {
         base = undefined; // a later call may try again
         throw error;
       });

@@ -44,7 +44,7 @@ const round = (x: number, digits = 3): number => {
  */
 export function providerMetadata(
   result: GenerateResult,
-  extra: { sampler: string; heads: number; preset?: string; epsilon?: number },
+  extra: { sampler: string; heads: number; preset?: string; epsilon?: number; minDraftProbability?: number },
 ): JsonObject {
   const s = result.stats;
   return {
@@ -54,6 +54,7 @@ export function providerMetadata(
     sampler: extra.sampler,
     ...(extra.preset !== undefined && { preset: extra.preset }),
     ...(extra.epsilon !== undefined && { epsilon: extra.epsilon }),
+    ...(extra.minDraftProbability !== undefined && { minDraftProbability: extra.minDraftProbability }),
     finishReason: result.finishReason,
     ...(result.stopString !== undefined && { stopString: result.stopString }),
     promptTokens: s.promptTokens,

@@ -11,8 +11,9 @@ import type { CoOccurrenceTables } from '@dynamojs/samplers';
  */
 export interface DynamojsGenerationSettings {
   /**
-   * `'dynamo'` (default): the DynaMo sampler emits 1–3 tokens per forward pass (lossy by design;
-   * `epsilon` trades speed for quality). `'ar'`: one token per pass on the base-only graph — the
+   * `'dynamo'` (default): several tokens per forward pass, lossy by design — on a model with a draft
+   * head (model-tiny) the chain sampler (`minDraftProbability` trades speed for quality), else the
+   * DynaMo heads' sampler (1–3 tokens, `epsilon`). `'ar'`: one token per pass on the base-only graph — the
    * baseline. `'verified'`: lossless draft-and-verify, the exact tokens `'ar'` gives.
    */
   readonly mode?: GenerationMode;
@@ -27,6 +28,17 @@ export interface DynamojsGenerationSettings {
    * is for this preset, else the preset's (0.1 `'calibrated'`, 0.5 `'paper'`).
    */
   readonly epsilon?: number;
+  /**
+   * `'dynamo'` only: `'chain'` (default when the model ships a draft head and the call samples) runs
+   * the base-only graph and continues each pass with the draft head (`dynamoChain`); `'heads'` runs
+   * the DynaMo heads' sampler on the multi-head graph. Temperature 0 always uses the heads' top-1.
+   */
+  readonly joint?: 'chain' | 'heads';
+  /**
+   * The chain sampler's back-off threshold in [0, 1] (`'dynamo'` with the draft head only). Default:
+   * the model's recommendation (model-tiny: 0.1), else 0.2.
+   */
+  readonly minDraftProbability?: number;
   /** On every head's logits, in every mode; > 0, 1 = off. Default: the model's, else 1.1 (1 at temperature 0). */
   readonly repetitionPenalty?: number;
   /** Strength of DynaMo's co-occurrence weighting, ≥ 0 (`'dynamo'` only). Default: the model's, else 1. */
@@ -80,7 +92,17 @@ export interface DynamojsProviderSettings extends DynamojsModelSettings {
 
 const MODES: readonly GenerationMode[] = ['ar', 'dynamo', 'verified'];
 const DEVICES: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
-const GENERATION_KEYS = ['mode', 'preset', 'epsilon', 'repetitionPenalty', 'alpha', 'blur', 'truncate'] as const;
+const GENERATION_KEYS = [
+  'mode',
+  'preset',
+  'epsilon',
+  'joint',
+  'minDraftProbability',
+  'repetitionPenalty',
+  'alpha',
+  'blur',
+  'truncate',
+] as const;
 const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions'] as const;
 const PROVIDER_KEYS = [...MODEL_KEYS, 'models', 'specificationVersion'] as const;
 
@@ -139,6 +161,10 @@ export function checkGenerationSettings(
   if (value.mode !== undefined) checkOneOf(`${where}.mode`, value.mode, MODES);
   if (value.preset !== undefined) checkOneOf(`${where}.preset`, value.preset, ['calibrated', 'paper']);
   if (value.epsilon !== undefined) checkNumber(`${where}.epsilon`, value.epsilon, { min: 0, max: 1 });
+  if (value.joint !== undefined) checkOneOf(`${where}.joint`, value.joint, ['chain', 'heads']);
+  if (value.minDraftProbability !== undefined) {
+    checkNumber(`${where}.minDraftProbability`, value.minDraftProbability, { min: 0, max: 1 });
+  }
   if (value.repetitionPenalty !== undefined) {
     checkNumber(`${where}.repetitionPenalty`, value.repetitionPenalty, { min: 0, minExclusive: true });
   }

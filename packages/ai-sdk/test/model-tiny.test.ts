@@ -1,6 +1,8 @@
 // The reference model (@dynamojs/model-tiny) through `ai` 7's and `ai` 6's generateText / streamText
 // in Node: the provider gives exactly what generate() gives with the same sampler and seed.
 import { generate } from '@dynamojs/generate';
+import { modelDir } from '@dynamojs/model-tiny';
+import { loadModel } from '@dynamojs/onnx/node';
 import * as samplers from '@dynamojs/samplers';
 import { generateText, streamText } from 'ai';
 import { generateText as generateTextV6, streamText as streamTextV6 } from 'ai-v6';
@@ -39,7 +41,7 @@ describe('model-tiny through ai 7', () => {
       temperature: 0.8,
       topK: 40,
       seed: 3,
-      providerOptions: { dynamojs: { epsilon: 0.25 } },
+      providerOptions: { dynamojs: { epsilon: 0.25, joint: 'heads' } },
     });
     const direct = await generate({
       model: loaded.model,
@@ -70,6 +72,44 @@ describe('model-tiny through ai 7', () => {
     expect(r.usage.outputTokens).toBe(direct.stats.tokens);
     expect(r.usage.inputTokens).toBe(direct.stats.promptTokens);
     expect(r.finishReason).toBe(direct.finishReason === 'eos' ? 'stop' : 'length');
+  });
+
+  it("dynamo's default on model-tiny is the chain sampler with its draft head (base-only graph)", async () => {
+    const r = await generateText({
+      model: dynamojs('model-tiny'),
+      prompt: 'The meaning of life is',
+      maxOutputTokens: 40,
+      temperature: 0.7,
+      seed: 5,
+    });
+    const base = await loadModel(modelDir(), { device: 'cpu', baseOnly: true, draftHead: true });
+    try {
+      const d = base.metadata.decoding;
+      const direct = await generate({
+        model: base,
+        tokenizer: loaded.tokenizer,
+        prompt: 'The meaning of life is',
+        mode: 'dynamo',
+        sampler: samplers.dynamoChain({
+          temperature: 0.7,
+          topK: 50,
+          minDraftProbability: d?.minDraftProbability,
+          chainLength: d?.chainLength,
+          draftTemperatureRatio: d?.draftTemperatureRatio,
+        }),
+        processors: [samplers.repetitionPenalty(1.1)],
+        maxNewTokens: 40,
+        seed: 5,
+      });
+      expect(r.text).toBe(direct.text);
+      const m = meta(r.providerMetadata);
+      expect(m.heads).toBe(1);
+      expect(m.minDraftProbability).toBe(0.1);
+      expect(m.tokensPerPass).toBeGreaterThan(2);
+      expect(r.warnings ?? []).toEqual([]);
+    } finally {
+      await base.dispose();
+    }
   });
 
   it('ar runs on the base-only graph; verified is lossless: the same greedy text, fewer passes', async () => {

@@ -19,7 +19,7 @@ export async function run(device: 'wasm' | 'webgpu', full: boolean) {
   const model = dynamojs('/model-tiny/');
   const loaded = await model.load();
   const options = { prompt: 'The meaning of life is', maxOutputTokens: 32, seed: 1, temperature: 0.7 } as const;
-  const result = streamText({ model, ...options, providerOptions: { dynamojs: { epsilon: 0.25 } } });
+  const result = streamText({ model, ...options, providerOptions: { dynamojs: { minDraftProbability: 0.2 } } });
   const deltas: string[] = [];
   for await (const delta of result.textStream) deltas.push(delta);
   const out: Record<string, unknown> = {
@@ -31,7 +31,11 @@ export async function run(device: 'wasm' | 'webgpu', full: boolean) {
     builtinError,
   };
   if (full) {
-    const whole = await generateText({ model, ...options, providerOptions: { dynamojs: { epsilon: 0.25 } } });
+    const whole = await generateText({
+      model,
+      ...options,
+      providerOptions: { dynamojs: { minDraftProbability: 0.2 } },
+    });
     const greedy = streamText({ model, ...options, temperature: 0, providerOptions: { dynamojs: { mode: 'ar' } } });
     let greedyText = '';
     for await (const delta of greedy.textStream) greedyText += delta;
