@@ -61,7 +61,14 @@ describe.skipIf(!existsSync(CHROMIUM))('streamText in headless Chromium', () => 
     text?: string;
     finishReason: string;
     usage: { inputTokens: number; outputTokens: number };
-    metadata: { mode: string; device: string; tokensPerPass: number; tokens: number; heads: number };
+    metadata: {
+      mode: string;
+      device: string;
+      tokensPerPass: number;
+      tokens: number;
+      heads: number;
+      minDraftProbability?: number;
+    };
     greedyText?: string;
     greedyMetadata?: { mode: string; heads: number; forwardPasses: number };
     builtinError: string;
