@@ -12,7 +12,7 @@ import {
 import { dynamoChain, sampling } from '@dynamojs/samplers';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/index.js';
-import { FakeModel } from './fakes.js';
+import { expectCode, FakeModel } from './fakes.js';
 
 const PROMPT = [1, 2, 3];
 
@@ -94,18 +94,6 @@ function chainModel(opts: { seed?: number; vocabSize?: number; noise?: number; s
     scale: opts.scale ?? 4,
   });
   return new ChainModel(inner, new FakeDraftHead(inner, opts.noise ?? 0));
-}
-
-async function expectCode(p: Promise<unknown>, code: string, option?: string): Promise<void> {
-  try {
-    await p;
-  } catch (error) {
-    expect(isDynamoError(error), String(error)).toBe(true);
-    expect((error as { code: string }).code).toBe(code);
-    if (option !== undefined) expect((error as { details: { option?: string } }).details.option).toBe(option);
-    return;
-  }
-  throw new Error(`expected ${code}, but it resolved`);
 }
 
 describe('dynamo mode with a draft head (chain sampler)', () => {

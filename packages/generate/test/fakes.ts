@@ -7,6 +7,7 @@ import {
   type ForwardOptions,
   type ForwardResult,
   type IncrementalDecoder,
+  isDynamoError,
   type KVCache,
   type MultiTokenModel,
   type PositionSelection,
@@ -14,6 +15,7 @@ import {
   type StepView,
   type TextTokenizer,
 } from '@dynamojs/core';
+import { expect } from 'vitest';
 
 function mix(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
@@ -524,4 +526,17 @@ export function stochasticDrafter(temperature = 2): Drafter {
       return { tokens, probability: (i) => qs[i]![tokens[i]!]!, distribution: (i) => qs[i]! };
     },
   };
+}
+
+/** Awaits `p` and checks that it rejects with a DynamoError of `code` (naming `option` when given). */
+export async function expectCode(p: Promise<unknown>, code: string, option?: string): Promise<void> {
+  try {
+    await p;
+  } catch (error) {
+    expect(isDynamoError(error), String(error)).toBe(true);
+    expect((error as { code: string }).code).toBe(code);
+    if (option !== undefined) expect((error as { details: { option?: string } }).details.option).toBe(option);
+    return;
+  }
+  throw new Error(`expected ${code}, but it resolved`);
 }

@@ -1,8 +1,9 @@
-import { type Drafter, DynamoErrorCode, isDynamoError, type LogitsProcessor, type Sampler } from '@dynamojs/core';
+import { type Drafter, DynamoErrorCode, type LogitsProcessor, type Sampler } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
 import { type GenerateEvent, type GenerateOptions, generate, stream } from '../src/index.js';
 import {
   distributionSampler,
+  expectCode,
   FakeModel,
   FakeTokenizer,
   headsArgmaxSampler,
@@ -12,18 +13,6 @@ import {
 } from './fakes.js';
 
 const PROMPT = [1, 2, 3];
-
-async function expectCode(p: Promise<unknown>, code: string, option?: string): Promise<void> {
-  try {
-    await p;
-  } catch (error) {
-    expect(isDynamoError(error), String(error)).toBe(true);
-    expect((error as { code: string }).code).toBe(code);
-    if (option !== undefined) expect((error as { details: { option?: string } }).details.option).toBe(option);
-    return;
-  }
-  throw new Error(`expected ${code}, but it resolved`);
-}
 
 async function collect(options: GenerateOptions): Promise<GenerateEvent[]> {
   const events: GenerateEvent[] = [];

@@ -33,7 +33,6 @@ Usage (from packages/model-tiny/):
 """
 import argparse
 import glob
-import hashlib
 import json
 import math
 import os
@@ -157,14 +156,6 @@ def train(a):
 
 
 # ---------------------------------------------------------------------------------------- export
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def build_graph(head, shared, d, V, eps):
     """The draft head as an ONNX graph; `shared`: {initializer name: external-data entries} of
     embed_in / embed_out in the multi-head graphs' shared weights file."""
@@ -243,6 +234,8 @@ def add_hidden_output(path, d):
 
 def export(a):
     import onnx
+
+    from export import sha256  # the manifest's file hashes, as export.py writes them
     base, _ = load_base(a.ckpt)
     cfg = base.cfg
     saved = torch.load(a.head, map_location="cpu")

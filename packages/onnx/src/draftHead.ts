@@ -76,19 +76,23 @@ export class OnnxDraftHead implements DraftHead {
   readonly hiddenSize: number;
   readonly vocabSize: number;
   readonly file: string;
-  readonly #ort: OrtRuntime;
   #session: OrtSession | null;
   readonly #ids = new BigInt64Array(1);
   readonly #hidden: Float32Array;
+  /** The two input tensors, over #hidden and #ids (reused every step: no allocation per token). */
+  readonly #feeds: Record<string, OrtTensor>;
   #busy = false;
 
   constructor(ort: OrtRuntime, session: OrtSession, hiddenSize: number, vocabSize: number, file: string) {
-    this.#ort = ort;
     this.#session = session;
     this.hiddenSize = hiddenSize;
     this.vocabSize = vocabSize;
     this.file = file;
     this.#hidden = new Float32Array(hiddenSize);
+    this.#feeds = {
+      hidden_states: new ort.Tensor('float32', this.#hidden, [1, hiddenSize]),
+      input_ids: new ort.Tensor('int64', this.#ids, [1]),
+    };
   }
 
   get disposed(): boolean {
@@ -117,13 +121,9 @@ export class OnnxDraftHead implements DraftHead {
       // copies: the caller may pass the previous step's output, which the next run replaces
       this.#hidden.set(hidden);
       this.#ids[0] = BigInt(token);
-      const Tensor = this.#ort.Tensor;
       let out: Record<string, OrtTensor>;
       try {
-        out = (await session.run({
-          hidden_states: new Tensor('float32', this.#hidden, [1, this.hiddenSize]),
-          input_ids: new Tensor('int64', this.#ids, [1]),
-        })) as Record<string, OrtTensor>;
+        out = (await session.run(this.#feeds)) as Record<string, OrtTensor>;
       } catch (cause) {
         throw new DynamoError(
           DynamoErrorCode.RUNTIME,
@@ -160,6 +160,7 @@ export class OnnxDraftHead implements DraftHead {
     const session = this.#session;
     if (!session) return;
     this.#session = null;
+    for (const t of Object.values(this.#feeds)) t.dispose();
     await session.release();
   }
 }
