@@ -1,6 +1,7 @@
 import {
   type DecodingDefaults,
   type Drafter,
+  type DraftHead,
   DynamoError,
   DynamoErrorCode,
   type LogitsProcessor,
@@ -115,7 +116,7 @@ export function makeSampler(mode: string, s: SamplerSettings, tables: unknown, c
 export const DEFAULT_TREE_BUDGET = samplers.DEFAULT_TREE_BUDGET;
 
 /** The drafters of `verified` (see {@link makeDrafter}). */
-export const DRAFTERS = ['auto', 'tree', 'ngram', 'top1', 'dynamo', 'dynamo-sample'] as const;
+export const DRAFTERS = ['auto', 'tree', 'ngram', 'head', 'top1', 'dynamo', 'dynamo-sample'] as const;
 export type DrafterKind = (typeof DRAFTERS)[number];
 
 /**
@@ -124,6 +125,8 @@ export type DrafterKind = (typeof DRAFTERS)[number];
  *   lookup (needs ngrams.bin), `budget` nodes per pass;
  * - `ngram`: n-gram table + prompt-lookup trees, no head needed (any causal LM; prompt lookup only
  *   without ngrams.bin);
+ * - `head`: chains from the model's draft head (needs `draftHead`: the base-only graph loaded with
+ *   it), drawn from its processed distribution (argmax when greedy), checked on the base-only graph;
  * - `top1`: per-head top-1 chains; `dynamo` / `dynamo-sample`: the DynaMo joint's best cell / a
  *   cell drawn from it with q reported (chains, need ngrams.bin);
  * - `auto` (what `--mode verified` uses): `tree` with tables, else `top1` on a multi-head model,
@@ -135,8 +138,29 @@ export function makeDrafter(
   tables: unknown,
   heads = 3,
   budget = DEFAULT_TREE_BUDGET,
+  draftHead?: DraftHead,
 ): Drafter | undefined {
   const t = tables as samplers.CoOccurrenceTables | undefined;
+  if (kind === 'head') {
+    if (draftHead === undefined) {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        'The head drafter needs a model folder with a draft head (a "draft-head" file in dynamo.json).',
+        { details: { option: 'drafter' } },
+      );
+    }
+    return samplers.draftHeadDrafter({
+      head: draftHead,
+      depth: Math.max(1, s.chainLength - 1),
+      ...(s.greedy
+        ? { draw: 'argmax' as const }
+        : {
+            temperature: s.temperature * s.draftTemperatureRatio,
+            topK: s.topK,
+            ...(s.repetitionPenalty !== 1 && { repetitionPenalty: s.repetitionPenalty }),
+          }),
+    });
+  }
   if (kind === 'auto') kind = t !== undefined && heads > 1 ? 'tree' : heads > 1 ? 'top1' : 'ngram';
   if (kind === 'top1') return samplers.topOneDrafter();
   if (kind === 'ngram') return samplers.ngramDrafter({ ...(t && { tables: t }), budget: Math.max(budget, 1) });

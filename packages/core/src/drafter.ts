@@ -12,9 +12,21 @@ export interface Drafter {
    * logits — or runs a model that has none.
    */
   readonly heads?: number;
-  draft(view: StepView, next: number): Draft;
+  /**
+   * May return a promise (a drafter that runs a model, e.g. a draft head): generation awaits it
+   * before the verification pass.
+   */
+  draft(view: StepView, next: number): Draft | Promise<Draft>;
   /** Called when a generation starts, to clear per-generation state (e.g. a prompt-lookup index). */
   reset?(): void;
+}
+
+/**
+ * A drafter whose `draft` answers at once (every drafter of @dynamojs/samplers except the
+ * draft-head one, which runs a model): callers may use its draft without awaiting it.
+ */
+export interface SyncDrafter extends Drafter {
+  draft(view: StepView, next: number): Draft;
 }
 
 /**

@@ -4,7 +4,7 @@
  * No runtime dependencies; runs in Node and browsers.
  */
 
-export type { Draft, Drafter } from './drafter.js';
+export type { Draft, Drafter, SyncDrafter } from './drafter.js';
 export type { DraftHead, DraftHeadStep } from './draftHead.js';
 export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';
 export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';

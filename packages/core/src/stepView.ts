@@ -26,4 +26,9 @@ export interface StepView {
   readonly step: number;
   readonly rng: Rng;
   readonly signal?: AbortSignal;
+  /**
+   * The base model's final hidden state at this step's position (`ForwardResult.hidden`), when the
+   * model returns hidden states; what a draft-head drafter continues from. Read only.
+   */
+  hidden?(): Float32Array | undefined;
 }

@@ -72,6 +72,10 @@ export class View implements StepView {
     this.processedMask = 0;
   }
 
+  hidden(): Float32Array | undefined {
+    return this.result?.hidden?.(this.index);
+  }
+
   logits(head: number): Float32Array {
     const result = this.result;
     if (result === undefined || !Number.isInteger(head) || head < 0 || head >= this.heads) {

@@ -9,7 +9,7 @@ import {
   type KVCache,
   type MultiTokenModel,
 } from '@dynamojs/core';
-import { dynamoChain, sampling } from '@dynamojs/samplers';
+import { draftHeadDrafter, dynamoChain, greedy, sampling } from '@dynamojs/samplers';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/index.js';
 import { expectCode, FakeModel } from './fakes.js';
@@ -315,5 +315,83 @@ describe('dynamo mode with a draft head (chain sampler)', () => {
     });
     expect(r.finishReason).toBe('aborted');
     expect(r.tokens.length).toBeLessThan(50);
+  });
+});
+
+describe('verified mode with a draft-head drafter (lossless)', () => {
+  it("greedy: ar's tokens, several per pass with a good head", async () => {
+    const model = chainModel({ seed: 9 });
+    const ar = await generate({ model, inputIds: PROMPT, maxNewTokens: 40, sampler: greedy(), mode: 'ar' });
+    const v = await generate({
+      model,
+      inputIds: PROMPT,
+      maxNewTokens: 40,
+      sampler: greedy(),
+      mode: 'verified',
+      drafter: draftHeadDrafter({ head: model.draftHead as FakeDraftHead, draw: 'argmax' }),
+    });
+    expect(v.tokens).toEqual(ar.tokens);
+    expect(v.stats.tokensPerPass).toBeGreaterThan(2.5); // a perfect head: every draft accepted
+  });
+
+  it('sampling with speculative verification: exactly ar’s distribution (chi-square), imperfect head', async () => {
+    const V = 4;
+    const inner = new FakeModel({ heads: 1, vocabSize: V, seed: 5, scale: 1.5 });
+    const model = new ChainModel(inner, new FakeDraftHead(inner, 0.8));
+    const prompt = [1];
+    const runs = 3000;
+    const counts = new Float64Array(V ** 3);
+    let passes = 0;
+    for (let i = 0; i < runs; i++) {
+      const r = await generate({
+        model,
+        inputIds: prompt,
+        maxNewTokens: 3,
+        mode: 'verified',
+        verification: 'speculative',
+        sampler: sampling(),
+        drafter: draftHeadDrafter({ head: model.draftHead as FakeDraftHead, depth: 2 }),
+        seed: 7000 + i,
+      });
+      passes += r.stats.forwardPasses;
+      const [a, b, c] = r.tokens as [number, number, number];
+      counts[a * V * V + b * V + c]!++;
+    }
+    expect(passes / runs).toBeLessThan(2.5); // drafts were accepted (3 tokens take 3 passes without)
+    let chi2 = 0;
+    for (let a = 0; a < V; a++) {
+      const pa = inner.baseProbs([...prompt])[a]!;
+      for (let b = 0; b < V; b++) {
+        const pb = inner.baseProbs([...prompt, a])[b]!;
+        for (let c = 0; c < V; c++) {
+          const pc = inner.baseProbs([...prompt, a, b])[c]!;
+          const expected = runs * pa * pb * pc;
+          chi2 += (counts[a * V * V + b * V + c]! - expected) ** 2 / expected;
+        }
+      }
+    }
+    // df = 63; the 0.999 quantile of chi-square(63) is about 103.4.
+    expect(chi2).toBeLessThan(103.4);
+  });
+
+  it('a model without hidden states: DYNAMO_UNSUPPORTED; bad options: DYNAMO_INVALID_OPTION', async () => {
+    const inner = new FakeModel({ heads: 1 });
+    const head = new FakeDraftHead(inner);
+    await expectCode(
+      generate({
+        model: new ChainModel(inner, head, false),
+        inputIds: PROMPT,
+        sampler: greedy(),
+        mode: 'verified',
+        drafter: draftHeadDrafter({ head }),
+      }),
+      'DYNAMO_UNSUPPORTED',
+    );
+    expect(() => draftHeadDrafter({ head, depth: 0 })).toThrow(
+      expect.objectContaining({ code: 'DYNAMO_INVALID_OPTION' }),
+    );
+    expect(() => draftHeadDrafter({ head: undefined as unknown as FakeDraftHead })).toThrow(
+      expect.objectContaining({ code: 'DYNAMO_INVALID_OPTION' }),
+    );
   });
 });

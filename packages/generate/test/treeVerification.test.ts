@@ -18,7 +18,9 @@ function topIndices(row: ArrayLike<number>, k: number): number[] {
  * A deterministic tree drafter: head 1's top `width[0]` tokens after `next`, and under each, head
  * 2's top `width[1]` tokens — the shape of a DynaMo candidate tree, without tables.
  */
-function topTreeDrafter(width: readonly number[] = [3, 2]): Drafter {
+function topTreeDrafter(
+  width: readonly number[] = [3, 2],
+): Omit<Drafter, 'draft'> & { draft(view: StepView, next?: number): Draft } {
   return {
     name: 'top-tree',
     draft(view: StepView): Draft {

@@ -4,7 +4,7 @@ import { isDynamoError } from '@dynamojs/core';
 import { generate } from '@dynamojs/generate';
 import { modelDir } from '@dynamojs/model-tiny';
 import { loadModel } from '@dynamojs/onnx/node';
-import { dynamoChain, repetitionPenalty, sampling } from '@dynamojs/samplers';
+import { draftHeadDrafter, dynamoChain, greedy, repetitionPenalty, sampling } from '@dynamojs/samplers';
 import { describe, expect, it } from 'vitest';
 
 /** PyTorch's outputs for four (hidden state, token) pairs (written by recipe/draft_head.py export). */
@@ -124,6 +124,23 @@ describe('@dynamojs/model-tiny: the sequential draft head', () => {
         sampler: dynamoChain({ temperature: 0.7, topK: 50, chainLength: 1 }),
       });
       expect(one.tokens).toEqual(ar.tokens);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it("verified with the draft head as drafter: greedy gives ar's tokens, several per pass", async () => {
+    const model = await loadModel(modelDir(), { device: 'cpu', baseOnly: true, draftHead: true });
+    try {
+      const common = { model, inputIds: [464, 3290, 286, 1204, 318], maxNewTokens: 48, sampler: greedy() };
+      const ar = await generate({ ...common, mode: 'ar' });
+      const v = await generate({
+        ...common,
+        mode: 'verified',
+        drafter: draftHeadDrafter({ head: model.draftHead!, draw: 'argmax' }),
+      });
+      expect(v.tokens).toEqual(ar.tokens);
+      expect(v.stats.tokensPerPass).toBeGreaterThan(2);
     } finally {
       await model.dispose();
     }

@@ -1,4 +1,4 @@
-import { createRng, type Drafter, type LogitsProcessor } from '@dynamojs/core';
+import { createRng, type LogitsProcessor, type SyncDrafter } from '@dynamojs/core';
 import { describe, expect, it } from 'vitest';
 import { argmax, noRepeatNgram, perHead, repetitionPenalty, topOneDrafter } from '../src/index.js';
 import { expectDynamoError, makeView, randomLogits } from './classicHelpers.js';
@@ -7,7 +7,7 @@ describe('topOneDrafter', () => {
   it('drafts the argmax of heads 1..n−1 after `next`, deterministically (no q)', () => {
     const rng = createRng(40);
     const rows = [0, 1, 2, 3].map(() => randomLogits(rng, 100));
-    const d: Drafter = topOneDrafter();
+    const d: SyncDrafter = topOneDrafter();
     expect(d.name).toBe('top-one');
     const draft = d.draft(makeView(rows), 7);
     expect(Array.from(draft.tokens)).toEqual([1, 2, 3].map((h) => argmax(rows[h] as Float32Array)));

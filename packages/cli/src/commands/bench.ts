@@ -37,6 +37,8 @@ Configurations (lossless ones are marked in the JSON rows: "identical" or "distr
   verified-tree@B  the same at the other --tree-budget values
   verified-chain   per-head top-1 chains; verified-dynamo-chain: DynaMo joint chains
   verified-ngram   n-gram table + prompt-lookup drafts on the base-only graph (any causal LM)
+  verified-head    chains from the model's draft head on the base-only graph (when it ships one);
+                   verified-head-speculative with --verified-sampling (exactly ar's distribution)
   verified-sampling         (--verified-sampling) sampling, exact-match trees: same tokens as ar
   verified-speculative      (--verified-sampling) sampling, speculative: exactly ar's distribution
   transformers.js  @huggingface/transformers generate() (greedy) on the same base-only export
@@ -271,7 +273,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     threads,
     multi: wantDynamo || wantVerified,
     base: true,
-    draftHead: wantDynamo && chainFlag !== 'none',
+    draftHead: (wantDynamo && chainFlag !== 'none') || wantVerified,
     tables: wantDynamo || wantVerified,
   });
   const budgets = budgetFlag ?? [recommendedTreeBudget(bundle.device)];
@@ -382,6 +384,12 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
       }
       // Drafts for any causal LM: n-gram tables + prompt lookup on the base-only graph (chains there).
       configs.push(greedyRow('verified-ngram', () => makeDrafter('ngram', greedySettings, tables), base));
+      // Chains from the model's draft head, on the base-only graph.
+      if (bundle.draftHead) {
+        configs.push(
+          greedyRow('verified-head', () => makeDrafter('head', greedySettings, tables, 1, 8, base.draftHead), base),
+        );
+      }
     }
     if (wantVerifiedSampling) {
       // Lossless sampling: 'match' gives exactly ar's tokens for the same seed; 'speculative' gives
@@ -413,6 +421,22 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         processors: makeProcessors(settings),
         model: multi,
       });
+      if (bundle.draftHead) {
+        // draft-head chains checked by speculative sampling: exactly ar's distribution
+        configs.push({
+          label: 'verified-head-speculative',
+          mode: 'verified',
+          baseline: 'ar',
+          lossless: 'distribution',
+          greedy: false,
+          seeded: true,
+          verification: 'speculative',
+          sampler: () => makeSampler('verified', settings, undefined),
+          drafter: () => makeDrafter('head', settings, tables, 1, 8, base.draftHead),
+          processors: makeProcessors(settings),
+          model: base,
+        });
+      }
     }
     if (wantTransformers) {
       tf = await transformersRunner(bundle.dir, threads);

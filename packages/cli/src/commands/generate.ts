@@ -42,8 +42,10 @@ Options:
   --alpha N                   co-occurrence weighting strength (dynamo; default: the model's,
                               else the preset's: 0.9 calibrated, 1 paper)
   --blur N                    blur kernel size of the adaptive threshold (dynamo; default 3)
-  --drafter auto|tree|ngram|top1|dynamo|dynamo-sample
+  --drafter auto|tree|ngram|head|top1|dynamo|dynamo-sample
                               verified: what drafts the tokens the base head then checks.
+                              head: chains from the model's draft head (base-only graph; with
+                              --verification speculative, exactly ar's distribution);
                               tree: DynaMo candidate trees (extra heads + n-gram tables + prompt
                               lookup); ngram: tables + prompt lookup, checked on the base-only
                               graph (no heads: the fastest on a CPU); top1: per-head top-1 chains;
@@ -129,15 +131,16 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   const json = values.json === true;
 
   const compare = values.compare === true;
-  // n-gram drafts need no extra head: verify them on the base-only graph (no head layers to pay for).
-  const baseVerifies = mode === 'verified' && drafterKind === 'ngram';
+  // n-gram and draft-head drafts need no extra head: verify them on the base-only graph (no head
+  // layers to pay for).
+  const baseVerifies = mode === 'verified' && (drafterKind === 'ngram' || drafterKind === 'head');
   const bundle = await ctx.loader({
     modelPath: str(values, 'model'),
     device,
     threads,
     multi: mode === 'dynamo' && joint !== 'heads' ? 'unless-draft-head' : mode !== 'ar' && !baseVerifies,
     base: mode === 'ar' || compare || baseVerifies,
-    draftHead: mode === 'dynamo' && joint !== 'heads',
+    draftHead: (mode === 'dynamo' && joint !== 'heads') || (mode === 'verified' && drafterKind === 'head'),
     tables: mode === 'dynamo' || (mode === 'verified' && drafterKind !== 'top1'),
   });
   if (joint === 'chain' && bundle.draftHead !== true) {
@@ -173,7 +176,14 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
       const sampler = makeSampler(m, settings, bundle.tables, chain);
       const drafter =
         m === 'verified'
-          ? makeDrafter(drafterKind, settings, bundle.tables, modelOf(m).metadata.heads, treeBudget)
+          ? makeDrafter(
+              drafterKind,
+              settings,
+              bundle.tables,
+              modelOf(m).metadata.heads,
+              treeBudget,
+              bundle.baseModel?.draftHead,
+            )
           : undefined;
       return {
         sampler,

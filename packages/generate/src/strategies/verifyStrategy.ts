@@ -164,7 +164,7 @@ export class VerifyStrategy implements DecodeStrategy {
     return view;
   }
 
-  afterPass(result: ForwardResult, prefill: boolean): void {
+  async afterPass(result: ForwardResult, prefill: boolean): Promise<void> {
     const { ctx } = this;
     const out = this.out;
     if (prefill) {
@@ -172,7 +172,7 @@ export class VerifyStrategy implements DecodeStrategy {
       if (k !== -1) this.badCandidate(k, 0);
       const next = this.checked(out[0] as number);
       if (!ctx.output.emit(next)) return;
-      this.prepare(result, undefined, undefined, next);
+      await this.prepare(result, undefined, undefined, next);
       return;
     }
     const n = this.chunkLength;
@@ -205,7 +205,7 @@ export class VerifyStrategy implements DecodeStrategy {
     if (pathLength < n) this.keepPath(cacheBefore, pathLength);
     if (!ctx.output.emit(next)) return;
     const headRow = result.heads > 1 ? headRowIndex(result, node, n) : -1;
-    this.prepare(result, node === n - 1 ? undefined : node, headRow, next);
+    await this.prepare(result, node === n - 1 ? undefined : node, headRow, next);
   }
 
   private badCandidate(k: number, count: number): never {
@@ -248,7 +248,12 @@ export class VerifyStrategy implements DecodeStrategy {
    * row `headRow` of the extra heads (undefined: the last; -1: the pass did not compute them there,
    * and the drafter sees head 0 only).
    */
-  private prepare(result: ForwardResult, row: number | undefined, headRow: number | undefined, next: number): void {
+  private async prepare(
+    result: ForwardResult,
+    row: number | undefined,
+    headRow: number | undefined,
+    next: number,
+  ): Promise<void> {
     const { ctx } = this;
     this.chunk[0] = next;
     this.chunkParents[0] = -1;
@@ -269,7 +274,10 @@ export class VerifyStrategy implements DecodeStrategy {
     if (!headsHere) view.heads = 1;
     let draft: Draft;
     try {
-      draft = this.drafter.draft(prepareView(ctx, view, result, row, maxDepth + 1, headsHere ? headRow : row), next);
+      draft = await this.drafter.draft(
+        prepareView(ctx, view, result, row, maxDepth + 1, headsHere ? headRow : row),
+        next,
+      );
     } finally {
       view.heads = heads;
     }

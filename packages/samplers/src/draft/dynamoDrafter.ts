@@ -3,10 +3,10 @@ import {
   checkInteger,
   checkNumber,
   type Draft,
-  type Drafter,
   DynamoError,
   DynamoErrorCode,
   type StepView,
+  type SyncDrafter,
 } from '@dynamojs/core';
 import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
 import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
@@ -44,7 +44,7 @@ const EMPTY: Draft = { tokens: new Int32Array(0) };
  * of x1 among the heads' top-k was ever seen, so a draft would most likely be rejected).
  * No thresholds or back-off: verification keeps quality, drafting more only costs a longer chunk.
  */
-export function dynamoDrafter(options: DynamoDrafterOptions): Drafter {
+export function dynamoDrafter(options: DynamoDrafterOptions): SyncDrafter {
   const tables = options.tables;
   if (tables === undefined) {
     throw new DynamoError(DynamoErrorCode.INVALID_OPTION, 'dynamoDrafter needs co-occurrence `tables`.', {

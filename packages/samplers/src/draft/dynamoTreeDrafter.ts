@@ -2,10 +2,10 @@ import {
   checkInteger,
   checkNumber,
   type Draft,
-  type Drafter,
   DynamoError,
   DynamoErrorCode,
   type StepView,
+  type SyncDrafter,
 } from '@dynamojs/core';
 import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
 import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
@@ -61,7 +61,7 @@ const LOOKUP_CONFIDENCE = [0, 0.15, 0.35, 0.6];
  * so verification treats them as point masses (lossless under match and speculative verification
  * alike). Allocates only the draft's views per call.
  */
-export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): Drafter {
+export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): SyncDrafter {
   const tables = options.tables;
   if (tables === undefined || typeof tables.findBigram !== 'function') {
     throw new DynamoError(DynamoErrorCode.INVALID_OPTION, 'dynamoTreeDrafter needs co-occurrence `tables`.', {

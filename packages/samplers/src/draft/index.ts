@@ -3,6 +3,8 @@
  * candidates — that the base head then checks in one pass.
  */
 export { CandidateTrie } from './candidateTrie.js';
+export type { DraftHeadDrafterOptions } from './draftHeadDrafter.js';
+export { DraftHeadDrafter, draftHeadDrafter } from './draftHeadDrafter.js';
 export type { DynamoDrafterOptions } from './dynamoDrafter.js';
 export { dynamoDrafter } from './dynamoDrafter.js';
 export type { DynamoTreeDrafterOptions } from './dynamoTreeDrafter.js';

@@ -1,4 +1,11 @@
-import { checkInteger, type Draft, type Drafter, DynamoError, DynamoErrorCode, type StepView } from '@dynamojs/core';
+import {
+  checkInteger,
+  type Draft,
+  DynamoError,
+  DynamoErrorCode,
+  type StepView,
+  type SyncDrafter,
+} from '@dynamojs/core';
 import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { CandidateTrie } from './candidateTrie.js';
@@ -32,7 +39,7 @@ const LOOKUP_CONFIDENCE = [0, 0.2, 0.45, 0.7];
  * nodes form the tree. It reads no head (`heads: 1`): generation skips the extra heads, and on a
  * graph without tree attention verifies each tree's first path as a chain.
  */
-export function ngramDrafter(options: NgramDrafterOptions = {}): Drafter {
+export function ngramDrafter(options: NgramDrafterOptions = {}): SyncDrafter {
   const tables = options.tables;
   if (tables !== undefined && typeof tables.findBigram !== 'function') {
     throw new DynamoError(DynamoErrorCode.INVALID_OPTION, 'ngramDrafter: `tables` must be CoOccurrenceTables.', {

@@ -1,4 +1,4 @@
-import { checkInteger, type Draft, type Drafter, type LogitsProcessor, type StepView } from '@dynamojs/core';
+import { checkInteger, type Draft, type LogitsProcessor, type StepView, type SyncDrafter } from '@dynamojs/core';
 import { argmax } from '../classic/argmax.js';
 import { checkLogits } from '../classic/checkLogits.js';
 import { checkProcessor } from '../classic/classicProcessors.js';
@@ -30,7 +30,7 @@ export interface TopOneDrafterOptions {
  * The returned draft and its `tokens` are reused buffers (valid until the next `draft` call);
  * nothing is allocated per step once the head count is stable.
  */
-export class TopOneDrafter implements Drafter {
+export class TopOneDrafter implements SyncDrafter {
   readonly name = 'top-one';
   private readonly processors: LogitsProcessor | undefined;
   private readonly maxDraft: number;
