@@ -12,7 +12,7 @@ import {
 import { draftHeadDrafter, dynamoChain, greedy, sampling } from '@dynamojs/samplers';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/index.js';
-import { expectCode, FakeModel } from './fakes.js';
+import { expectCode, FakeModel, sequenceChiSquare } from './fakes.js';
 
 const PROMPT = [1, 2, 3];
 
@@ -189,18 +189,7 @@ describe('dynamo mode with a draft head (chain sampler)', () => {
       counts[a * V * V + b * V + c]!++;
     }
     expect(passes).toBe(runs); // the prefill pass emits all three tokens
-    let chi2 = 0;
-    for (let a = 0; a < V; a++) {
-      const pa = inner.baseProbs([...prompt])[a]!;
-      for (let b = 0; b < V; b++) {
-        const pb = inner.baseProbs([...prompt, a])[b]!;
-        for (let c = 0; c < V; c++) {
-          const pc = inner.baseProbs([...prompt, a, b])[c]!;
-          const expected = runs * pa * pb * pc;
-          chi2 += (counts[a * V * V + b * V + c]! - expected) ** 2 / expected;
-        }
-      }
-    }
+    const chi2 = sequenceChiSquare(inner, prompt, counts, runs);
     // df = 63; the 0.999 quantile of chi-square(63) is about 103.4.
     expect(chi2).toBeLessThan(103.4);
   });
@@ -358,18 +347,7 @@ describe('verified mode with a draft-head drafter (lossless)', () => {
       counts[a * V * V + b * V + c]!++;
     }
     expect(passes / runs).toBeLessThan(2.5); // drafts were accepted (3 tokens take 3 passes without)
-    let chi2 = 0;
-    for (let a = 0; a < V; a++) {
-      const pa = inner.baseProbs([...prompt])[a]!;
-      for (let b = 0; b < V; b++) {
-        const pb = inner.baseProbs([...prompt, a])[b]!;
-        for (let c = 0; c < V; c++) {
-          const pc = inner.baseProbs([...prompt, a, b])[c]!;
-          const expected = runs * pa * pb * pc;
-          chi2 += (counts[a * V * V + b * V + c]! - expected) ** 2 / expected;
-        }
-      }
-    }
+    const chi2 = sequenceChiSquare(inner, prompt, counts, runs);
     // df = 63; the 0.999 quantile of chi-square(63) is about 103.4.
     expect(chi2).toBeLessThan(103.4);
   });

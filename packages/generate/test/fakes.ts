@@ -540,3 +540,28 @@ export async function expectCode(p: Promise<unknown>, code: string, option?: str
   }
   throw new Error(`expected ${code}, but it resolved`);
 }
+
+/**
+ * Chi-square of the counts of 3-token continuations (index a·V² + b·V + c) after `prompt` against
+ * the base model's exact distribution of them, over `runs` generations (df = V³ − 1).
+ */
+export function sequenceChiSquare(
+  model: FakeModel,
+  prompt: readonly number[],
+  counts: Float64Array,
+  runs: number,
+): number {
+  const V = model.metadata.vocabSize;
+  let chi2 = 0;
+  for (let a = 0; a < V; a++) {
+    const pa = model.baseProbs([...prompt])[a] as number;
+    for (let b = 0; b < V; b++) {
+      const pb = model.baseProbs([...prompt, a])[b] as number;
+      for (let c = 0; c < V; c++) {
+        const expected = runs * pa * pb * (model.baseProbs([...prompt, a, b])[c] as number);
+        chi2 += ((counts[a * V * V + b * V + c] as number) - expected) ** 2 / expected;
+      }
+    }
+  }
+  return chi2;
+}
