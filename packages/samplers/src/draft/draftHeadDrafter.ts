@@ -54,6 +54,9 @@ export class DraftHeadDrafter implements Drafter {
   private readonly chain: Int32Array;
   private readonly q: Float32Array[] = [];
   private readonly p: Float64Array;
+  /** The returned drafts, one per chain length (no allocation per pass). */
+  private readonly sampled: Draft[] = [];
+  private readonly points: Draft[] = [];
 
   constructor(options: DraftHeadDrafterOptions) {
     const { head, depth, draw, name, ...processing } = options;
@@ -80,6 +83,13 @@ export class DraftHeadDrafter implements Drafter {
     this.chain = new Int32Array(this.depth + 1);
     this.p = new Float64Array(this.depth);
     for (let i = 0; i < this.depth; i++) this.q.push(new Float32Array(head.vocabSize));
+    const probability = (i: number) => this.p[i] as number;
+    const distribution = (i: number) => this.q[i] as Float32Array;
+    for (let n = 0; n <= this.depth; n++) {
+      const tokens = this.tokens.subarray(0, n);
+      this.points.push({ tokens });
+      this.sampled.push({ tokens, probability, distribution });
+    }
   }
 
   async draft(view: StepView, next: number): Promise<Draft> {
@@ -99,7 +109,7 @@ export class DraftHeadDrafter implements Drafter {
         { details: { expected: view.vocabSize, actual: this.head.vocabSize } },
       );
     }
-    if (n <= 0) return { tokens: this.tokens.subarray(0, 0) };
+    if (n <= 0) return this.points[0] as Draft;
     this.hidden.set(hidden);
     const chain = this.chain;
     chain[0] = next;
@@ -118,12 +128,7 @@ export class DraftHeadDrafter implements Drafter {
       chain[i + 1] = token;
       this.hidden.set(step.hidden);
     }
-    if (this.draw === 'argmax') return { tokens: this.tokens.subarray(0, n) };
-    return {
-      tokens: this.tokens.subarray(0, n),
-      probability: (i) => this.p[i] as number,
-      distribution: (i) => this.q[i] as Float32Array,
-    };
+    return (this.draw === 'argmax' ? this.points[n] : this.sampled[n]) as Draft;
   }
 }
 
