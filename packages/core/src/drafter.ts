@@ -19,6 +19,24 @@ export interface Drafter {
   draft(view: StepView, next: number): Draft | Promise<Draft>;
   /** Called when a generation starts, to clear per-generation state (e.g. a prompt-lookup index). */
   reset?(): void;
+  /**
+   * Optional acceptance feedback, called after each verification pass that checked a draft from
+   * this drafter: how many drafted tokens the pass fed (`proposed`, chain tokens or tree nodes) and
+   * how many of them verification accepted (the accepted path's length, 0 ≤ accepted ≤ depth of the
+   * draft). An adaptive drafter (a draft length schedule, a threshold tuned to the acceptance rate)
+   * adjusts its next draft from it; the call must not throw.
+   */
+  accepted?(feedback: DraftFeedback): void;
+}
+
+/** What one verification pass made of a draft (see {@link Drafter.accepted}). */
+export interface DraftFeedback {
+  /** Drafted tokens (chain tokens or tree nodes) the pass verified, after pruning to the limits. */
+  readonly proposed: number;
+  /** Drafted tokens accepted (the length of the accepted path). */
+  readonly accepted: number;
+  /** Whether the draft was verified as a branching tree. */
+  readonly tree: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@
  * No runtime dependencies; runs in Node and browsers.
  */
 
-export type { Draft, Drafter, SyncDrafter } from './drafter.js';
+export type { Draft, Drafter, DraftFeedback, SyncDrafter } from './drafter.js';
 export type { DraftHead, DraftHeadStep } from './draftHead.js';
 export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';
 export { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from './errors.js';
@@ -31,7 +31,7 @@ export type {
   SpecialTokenIds,
 } from './model.js';
 export type { NumberRange } from './options.js';
-export { checkEnum, checkInteger, checkNumber, checkTokenIds } from './options.js';
+export { checkBoolean, checkEnum, checkInteger, checkNumber, checkTokenIds, invalidOption, now } from './options.js';
 export type { Rng, SeededRng } from './rng.js';
 export { createRng } from './rng.js';
 export type { ChainSampler, DistributionSampler, Sampler } from './sampler.js';

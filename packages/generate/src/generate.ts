@@ -1,11 +1,7 @@
+import { now } from '@dynamojs/core';
 import { resolveOptions } from './options.js';
 import { Session } from './session.js';
 import type { GenerateEvent, GenerateOptions, GenerateResult } from './types.js';
-
-const now: () => number =
-  typeof performance !== 'undefined' && typeof performance.now === 'function'
-    ? () => performance.now()
-    : () => Date.now();
 
 /**
  * Generates a continuation and resolves with the text, the tokens, the per-pass record and

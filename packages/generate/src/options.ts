@@ -1,4 +1,5 @@
 import {
+  checkBoolean,
   checkEnum,
   checkInteger,
   checkNumber,
@@ -6,7 +7,6 @@ import {
   type Drafter,
   DynamoError,
   DynamoErrorCode,
-  isChainSampler,
   type LogitsProcessor,
   type MultiTokenModel,
   type Sampler,
@@ -14,8 +14,16 @@ import {
   type Verifier,
 } from '@dynamojs/core';
 import { greedy, matchVerifier, speculativeVerifier, topOneDrafter } from '@dynamojs/samplers';
+import { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS } from './defaults.js';
+
+export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, DEFAULT_TREE_HEAD_ROWS } from './defaults.js';
+
+import './methods/builtins.js';
+import type { DecodingMethod } from './methods/decodingMethod.js';
+import { decodingMethod, decodingMethods, decodingModes, impliedMode, methodFor } from './methods/registry.js';
 import type { GenerateOptions, GenerationMode } from './types.js';
 
+/** The built-in modes (more come with registered methods: {@link decodingModes}). */
 export const MODES: readonly GenerationMode[] = ['ar', 'dynamo', 'verified'];
 
 const KNOWN_OPTIONS = new Set([
@@ -25,6 +33,7 @@ const KNOWN_OPTIONS = new Set([
   'inputIds',
   'maxNewTokens',
   'mode',
+  'method',
   'sampler',
   'processors',
   'drafter',
@@ -41,17 +50,6 @@ const KNOWN_OPTIONS = new Set([
   'skipSpecialTokens',
 ]);
 
-export const DEFAULT_MAX_NEW_TOKENS = 128;
-
-/** Most drafted tokens (chain or tree nodes) per verification pass, unless `maxDraftTokens` says otherwise. */
-export const DEFAULT_MAX_DRAFT_TOKENS = 64;
-
-/**
- * Extra heads' rows of a tree pass, unless `headRows` says otherwise: the nodes where acceptance
- * most likely stops (one of them is where the next draft is made).
- */
-export const DEFAULT_TREE_HEAD_ROWS = 3;
-
 /** Options after validation and defaults. */
 export interface ResolvedOptions {
   readonly model: MultiTokenModel;
@@ -59,9 +57,9 @@ export interface ResolvedOptions {
   readonly promptIds: Int32Array;
   readonly maxNewTokens: number;
   readonly mode: GenerationMode;
+  /** The registered method that decodes it. */
+  readonly method: DecodingMethod;
   readonly sampler: Sampler;
-  /** Heads the sampler sees (1 in 'ar' and 'verified'). */
-  readonly samplerHeads: number;
   readonly processors: readonly LogitsProcessor[];
   readonly drafter: Drafter;
   readonly maxDraftTokens: number;
@@ -77,6 +75,7 @@ export interface ResolvedOptions {
   readonly skipSpecialTokens: boolean;
 }
 
+/** DYNAMO_INVALID_OPTION naming the option (the value in `details`, not in the message). */
 function invalid(option: string, expected: string, actual?: unknown): never {
   throw new DynamoError(DynamoErrorCode.INVALID_OPTION, `Option "${option}" must be ${expected}.`, {
     details: { option, expected, actual },
@@ -85,46 +84,6 @@ function invalid(option: string, expected: string, actual?: unknown): never {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
-}
-
-function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') invalid(option, 'a boolean', value);
-  return value;
-}
-
-/** A chain sampler in 'dynamo' mode drafts with the model's draft head: it must have one, and hidden states. */
-function checkDraftHead(model: MultiTokenModel, samplerName: string): void {
-  const head = model.draftHead;
-  if (head === undefined || model.metadata.hiddenSize === undefined) {
-    throw new DynamoError(
-      DynamoErrorCode.UNSUPPORTED,
-      `Sampler "${samplerName}" continues each pass with a draft head, and the model "${model.metadata.name}" ` +
-        (head === undefined
-          ? 'has none (load a model folder that ships one with its draft head, e.g. loadModel(dir, { draftHead: true }) from @dynamojs/onnx)'
-          : 'returns no hidden states (metadata.hiddenSize)') +
-        ". Use the DynaMo heads' sampler (dynamo({ tables })) or mode 'ar' with this model.",
-      { details: { option: 'sampler', expected: 'a model with a draft head', actual: model.metadata.name } },
-    );
-  }
-  if (
-    !isObject(head) ||
-    typeof (head as { step?: unknown }).step !== 'function' ||
-    head.hiddenSize !== model.metadata.hiddenSize ||
-    head.vocabSize !== model.metadata.vocabSize
-  ) {
-    throw new DynamoError(
-      DynamoErrorCode.MODEL_FORMAT,
-      `The draft head of "${model.metadata.name}" does not fit the model: hidden size ${String(head.hiddenSize)} / ` +
-        `vocabulary ${String(head.vocabSize)}, the model's ${String(model.metadata.hiddenSize)} / ${model.metadata.vocabSize}.`,
-      {
-        details: {
-          expected: `${String(model.metadata.hiddenSize)} / ${model.metadata.vocabSize}`,
-          actual: `${String(head.hiddenSize)} / ${String(head.vocabSize)}`,
-        },
-      },
-    );
-  }
 }
 
 function checkModel(model: unknown): MultiTokenModel {
@@ -191,7 +150,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     if (!KNOWN_OPTIONS.has(key)) invalid(key, `a known option (one of ${[...KNOWN_OPTIONS].join(', ')})`, key);
   }
   const model = checkModel(options.model);
-  const { heads, vocabSize, contextLength } = model.metadata;
+  const { vocabSize, contextLength } = model.metadata;
   const tokenizer = checkTokenizer(options.tokenizer, vocabSize);
 
   const maxNewTokens =
@@ -203,22 +162,31 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   if (!isObject(sampler) || typeof sampler.sample !== 'function') {
     invalid('sampler', 'a Sampler (an object with sample(view))', sampler);
   }
-  const declaredHeads = sampler.heads === undefined ? 1 : checkInteger('sampler.heads', sampler.heads, { min: 1 });
+  if (sampler.heads !== undefined) checkInteger('sampler.heads', sampler.heads, { min: 1 });
 
-  const chain = isChainSampler(sampler);
-  if (chain) checkInteger('sampler.chainLength', sampler.chainLength, { min: 1 });
-  const mode =
-    options.mode === undefined
-      ? declaredHeads > 1 || chain
-        ? 'dynamo'
-        : 'ar'
-      : checkEnum('mode', options.mode, MODES);
-  if (mode === 'dynamo' && chain) checkDraftHead(model, sampler.name);
-  if (mode === 'dynamo' && options.sampler === undefined) {
-    invalid(
-      'sampler',
-      "given in mode 'dynamo' (a multi-token sampler such as dynamo({ tables }) from @dynamojs/samplers)",
-    );
+  let method: DecodingMethod | undefined;
+  let mode: GenerationMode;
+  if (options.method !== undefined) {
+    const expected = `the name of a registered decoding method (${decodingMethods()
+      .map((m) => JSON.stringify(m.name))
+      .join(', ')})`;
+    if (typeof options.method !== 'string') invalid('method', expected, options.method);
+    method = decodingMethod(options.method);
+    if (method === undefined) invalid('method', expected, options.method);
+    if (options.mode !== undefined && options.mode !== method.mode) {
+      invalid('mode', `"${method.mode}" (the mode of method "${method.name}") or omitted`, options.mode);
+    }
+    mode = method.mode;
+  } else {
+    mode = options.mode === undefined ? impliedMode(sampler) : checkEnum('mode', options.mode, decodingModes());
+    method = methodFor(mode, sampler, model);
+    if (method === undefined) {
+      throw new DynamoError(
+        DynamoErrorCode.UNSUPPORTED,
+        `No registered decoding method decodes mode "${mode}" with sampler "${String(sampler.name)}".`,
+        { details: { option: 'mode', actual: mode } },
+      );
+    }
   }
 
   const processors = processorList(options.processors);
@@ -334,14 +302,14 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     }
   }
 
-  return {
+  const resolved: ResolvedOptions = {
     model,
     tokenizer,
     promptIds,
     maxNewTokens,
     mode,
+    method,
     sampler,
-    samplerHeads: mode === 'dynamo' ? Math.min(heads, declaredHeads) : 1,
     processors,
     drafter,
     maxDraftTokens,
@@ -354,4 +322,6 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     seed,
     skipSpecialTokens,
   };
+  method.check?.(resolved, options);
+  return resolved;
 }

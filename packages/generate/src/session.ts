@@ -1,44 +1,13 @@
-import {
-  createRng,
-  DynamoError,
-  DynamoErrorCode,
-  type ForwardResult,
-  isChainSampler,
-  isDynamoError,
-  type KVCache,
-} from '@dynamojs/core';
+import { createRng, DynamoErrorCode, type ForwardResult, isDynamoError, type KVCache, now } from '@dynamojs/core';
 import type { ResolvedOptions } from './options.js';
 import { Output } from './output.js';
 import { Statistics } from './statistics.js';
 import { View } from './stepView.js';
-import { ChainStrategy } from './strategies/chainStrategy.js';
-import { SamplingStrategy } from './strategies/samplingStrategy.js';
 import type { DecodeStrategy, StrategyContext } from './strategies/strategy.js';
-import { VerifyStrategy } from './strategies/verifyStrategy.js';
 import type { GenerateResult } from './types.js';
 
-/** The decode strategy of the generation's mode (and, in 'dynamo', of its sampler). */
-function strategyFor(ctx: StrategyContext): DecodeStrategy {
-  const { opts } = ctx;
-  if (opts.mode === 'verified') return new VerifyStrategy(ctx, opts.verifier, opts.drafter);
-  if (opts.mode === 'dynamo' && isChainSampler(opts.sampler)) {
-    const head = opts.model.draftHead;
-    if (head === undefined) {
-      // resolveOptions checks this; a model object could still lose its head afterwards
-      throw new DynamoError(DynamoErrorCode.UNSUPPORTED, `The model "${opts.model.metadata.name}" has no draft head.`);
-    }
-    return new ChainStrategy(ctx, opts.sampler, head);
-  }
-  return new SamplingStrategy(ctx);
-}
-
-const now: () => number =
-  typeof performance !== 'undefined' && typeof performance.now === 'function'
-    ? () => performance.now()
-    : () => Date.now();
-
 /**
- * One generation — the decode loop, the same for every mode: run the pass the mode's strategy asks
+ * One generation — the decode loop, the same for every method: run the pass the method's strategy asks
  * for, hand it the result, record the statistics, stop on abort or when the output says so. Owns
  * the KV cache (freed as soon as the generation ends, however it ends).
  */
@@ -70,14 +39,12 @@ export class Session {
     const history = this.output.history;
     const promptLength = opts.promptIds.length;
     view = new View(meta.vocabSize, promptLength, rng, opts.signal, history, opts.processors);
-    view.heads = opts.samplerHeads;
     draftView = new View(meta.vocabSize, promptLength, draftRng, opts.signal, history, opts.processors);
-    draftView.heads = meta.heads;
     opts.sampler.reset?.();
     opts.drafter.reset?.();
     this.cache = opts.model.createCache();
     const ctx: StrategyContext = { opts, cache: this.cache, output: this.output, stats: this.stats, view, draftView };
-    this.strategy = strategyFor(ctx);
+    this.strategy = opts.method.createStrategy(ctx);
   }
 
   get finished(): boolean {
@@ -165,10 +132,12 @@ export class Session {
     const text = output.finalTextOf(tokens);
     const stats = this.stats.toStats(
       opts.mode,
+      opts.method.name,
       opts.model.metadata.device,
       output.promptLength,
       output.emitted,
       now() - this.startTime,
+      this.strategy.report?.(),
     );
     return {
       text,

@@ -1,4 +1,5 @@
 import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, TextTokenizer, Verifier } from '@dynamojs/core';
+import type { DecodingMethod } from './methods/decodingMethod.js';
 
 /**
  * How tokens are chosen:
@@ -11,8 +12,12 @@ import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, TextTokenizer,
  *   lookup…), checked by the base head in the next pass (a {@link Verifier}), the cache keeping only
  *   the accepted path. With `verification: 'match'` it produces exactly the tokens `'ar'` produces
  *   with the same sampler and seed; with `'speculative'`, exactly `'ar'`'s distribution.
+ *
+ * Each mode is served by one or more registered {@link DecodingMethod}s (`'dynamo'`: `dynamo-heads`
+ * for the extra heads' samplers, `dynamo-chain` for a chain sampler with the model's draft head); a
+ * registered method may bring a mode of its own, hence the open string.
  */
-export type GenerationMode = 'ar' | 'dynamo' | 'verified';
+export type GenerationMode = 'ar' | 'dynamo' | 'verified' | (string & {});
 
 /** Why a generation ended. */
 export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
@@ -28,8 +33,16 @@ export interface GenerateOptions {
   readonly inputIds?: ArrayLike<number>;
   /** Most new tokens to generate (integer ≥ 1). Default 128. */
   readonly maxNewTokens?: number;
-  /** Default `'ar'` unless the sampler declares `heads > 1`, then `'dynamo'`. */
+  /**
+   * Default `'ar'` unless the sampler asks for another mode (declares `heads > 1`, or is a chain
+   * sampler: `'dynamo'`). One of the registered methods' modes.
+   */
   readonly mode?: GenerationMode;
+  /**
+   * A registered {@link DecodingMethod} by name (e.g. `'dynamo-heads'`, or a plugin's), instead of
+   * the method the mode and sampler pick. Its mode is the generation's mode.
+   */
+  readonly method?: string;
   /**
    * Chooses the tokens. Default: greedy (argmax of head 0) in `'ar'` and `'verified'`; required in
    * `'dynamo'` (e.g. `dynamo({ tables })` from @dynamojs/samplers). In `'verified'` mode it is
@@ -107,6 +120,8 @@ export interface GenerateOptions {
 /** Statistics of one generation. Token counts are tokens as emitted by the forward passes. */
 export interface GenerationStats {
   readonly mode: GenerationMode;
+  /** The registered decoding method that ran (`'ar'`, `'dynamo-heads'`, `'dynamo-chain'`, `'verified'`, …). */
+  readonly method: string;
   /** Execution device reported by the model, if any. */
   readonly device: string | undefined;
   readonly promptTokens: number;
@@ -137,13 +152,18 @@ export interface GenerationStats {
   readonly tokensPerSecond: number;
   /** End-to-end throughput: tokens / (prefillMs + decodeMs). */
   readonly overallTokensPerSecond: number;
-  /** `'verified'` mode only: how the drafts fared. */
+  /** Reported by the `verified` method: how the drafts fared. */
   readonly acceptance?: VerificationStats;
   /**
-   * `'dynamo'` with a draft head (a chain sampler) only: draft-head steps run and the time they and
-   * the sampler's `extend` took (part of `selectMs`). Absent when no step ran.
+   * Reported by the `dynamo-chain` method (`'dynamo'` with a draft head): draft-head steps run and
+   * the time they and the sampler's `extend` took (part of `selectMs`). Absent when no step ran.
    */
   readonly draftHead?: { readonly steps: number; readonly ms: number };
+  /**
+   * What any other method reports (`DecodeStrategy.report()`), under its own keys; read them with
+   * the method's own stats type.
+   */
+  readonly [methodStatistic: string]: unknown;
 }
 
 /**

@@ -5,14 +5,10 @@ import {
   DynamoErrorCode,
   type ForwardOptions,
   type ForwardResult,
+  now,
 } from '@dynamojs/core';
 import { checkEmission, checkToken } from './checks.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
-
-const now: () => number =
-  typeof performance !== 'undefined' && typeof performance.now === 'function'
-    ? () => performance.now()
-    : () => Date.now();
 
 /** A ForwardResult over one row of draft-head logits, so the sampler's view reads it as head 0. */
 class DraftRow implements ForwardResult {
@@ -43,6 +39,9 @@ export class ChainStrategy implements DecodeStrategy {
   private pendingLength = 0;
   private readonly row = new DraftRow();
   private readonly hidden: Float32Array;
+  /** Draft-head steps run, and their time plus the sampler's `extend`. */
+  private draftSteps = 0;
+  private draftMs = 0;
 
   constructor(ctx: StrategyContext, sampler: ChainSampler, head: DraftHead) {
     this.ctx = ctx;
@@ -58,6 +57,10 @@ export class ChainStrategy implements DecodeStrategy {
   nextPass(prefill: boolean): Pass {
     const tokens = prefill ? this.ctx.opts.promptIds : (this.pendingViews[this.pendingLength] as Int32Array);
     return { tokens, options: this.forward };
+  }
+
+  report(): { draftHead: { steps: number; ms: number } } | undefined {
+    return this.draftSteps > 0 ? { draftHead: { steps: this.draftSteps, ms: this.draftMs } } : undefined;
   }
 
   async afterPass(result: ForwardResult): Promise<void> {
@@ -87,12 +90,12 @@ export class ChainStrategy implements DecodeStrategy {
     for (let depth = 1; depth < room; depth++) {
       const start = now();
       const step = await head.step(this.hidden, token, signal);
-      ctx.stats.draftSteps++;
+      this.draftSteps++;
       this.row.row = step.logits;
       view.at(this.row, undefined);
       view.maxTokens = 1;
       const next = sampler.extend(view, depth);
-      ctx.stats.draftMs += now() - start;
+      this.draftMs += now() - start;
       if (next === -1) break;
       checkToken(`Sampler "${sampler.name}" extended with`, next, depth, vocabSize);
       this.hidden.set(step.hidden);

@@ -3,7 +3,7 @@ import { checkEmission } from './checks.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
 
 /**
- * `'ar'` and `'dynamo'`: one sampler call at the last position of every pass; the tokens it emits
+ * `'ar'` and `'dynamo'` with the extra heads: one sampler call at the last position of every pass; the tokens it emits
  * (one in `'ar'`, up to `view.heads` in `'dynamo'`) are the next pass's chunk. The extra heads are
  * computed only when the sampler reads more than one head.
  */
@@ -15,9 +15,10 @@ export class SamplingStrategy implements DecodeStrategy {
   private readonly pendingViews: Int32Array[] = [];
   private pendingLength = 0;
 
-  constructor(ctx: StrategyContext) {
+  /** `heads`: how many heads the sampler sees (1: `ar`; the extra heads are then not computed). */
+  constructor(ctx: StrategyContext, heads: number) {
     this.ctx = ctx;
-    const heads = ctx.opts.samplerHeads;
+    ctx.view.heads = heads;
     this.forward = { positions: 'last', headPositions: heads > 1 ? 'last' : 'none', signal: ctx.opts.signal };
     this.pending = new Int32Array(heads);
     for (let n = 0; n <= heads; n++) this.pendingViews.push(this.pending.subarray(0, n));

@@ -9,8 +9,12 @@ export interface StrategyContext {
   readonly opts: ResolvedOptions;
   readonly cache: KVCache;
   readonly output: Output;
+  /** The loop's counters (passes, timings); a strategy keeps its own and reports them. */
   readonly stats: Statistics;
-  /** The sampler's view (heads = the sampler's), and the drafter's (every model head). */
+  /**
+   * The sampler's view and the drafter's view (both see head 0 only until the strategy sets
+   * `heads`: a strategy that reads extra heads sets how many in its constructor).
+   */
   readonly view: View;
   readonly draftView: View;
 }
@@ -22,17 +26,22 @@ export interface Pass {
 }
 
 /**
- * One shape of decoding step. The decode loop (Session) is the same for every mode: it asks the
+ * One shape of decoding step. The decode loop (Session) is the same for every method: it asks the
  * strategy for the next pass, runs it, and hands the result back; the strategy emits tokens through
- * `ctx.output.emit` and prepares the pass after. `ar` and `dynamo` sample at the last position;
- * `verified` checks a drafted chain or tree; `dynamo` with a chain sampler continues the base
- * token by token with the model's draft head. A new mode is a new strategy, not a branch in the loop.
+ * `ctx.output.emit` and prepares the pass after. A new method is a new strategy behind this
+ * contract (see {@link DecodingMethod}), not a branch in the loop.
  */
 export interface DecodeStrategy {
   /** The pass to run now (`prefill`: the prompt). */
   nextPass(prefill: boolean): Pass;
   /** Consumes the pass's result: emits tokens, fixes the cache, prepares the next pass. */
   afterPass(result: ForwardResult, prefill: boolean): void | Promise<void>;
+  /**
+   * The method's own statistics, merged into the generation's {@link GenerationStats} at the end
+   * (e.g. `acceptance` for `verified`, `draftHead` for the draft-head chain). Keys must not clash
+   * with the loop's own fields.
+   */
+  report?(): Readonly<Record<string, unknown>> | undefined;
 }
 
 export function stepIndex(ctx: StrategyContext): number {

@@ -8,9 +8,11 @@ import {
   headRowIndex,
   type Verifier,
 } from '@dynamojs/core';
-import { DEFAULT_TREE_HEAD_ROWS } from '../options.js';
+import { DEFAULT_TREE_HEAD_ROWS } from '../defaults.js';
+import type { VerificationStats } from '../types.js';
 import { checkToken, samplerError } from './checks.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
+import { VerificationCounters } from './verificationCounters.js';
 
 /**
  * The candidates of one position: the children of one chunk node, in the drafter's order. A
@@ -67,6 +69,7 @@ export class VerifyStrategy implements DecodeStrategy {
   private readonly treeHeadRows: 'all' | number;
   private readonly out = new Int32Array(1);
   private readonly candidates = new ChildCandidates(this);
+  private readonly counters = new VerificationCounters();
 
   /** The chunk: chunk[0] = next, chunk[i ≥ 1] = drafted nodes; their parents in the chunk. */
   chunk = new Int32Array(16);
@@ -109,7 +112,7 @@ export class VerifyStrategy implements DecodeStrategy {
     this.headRows = headRows === 'auto' ? 'all' : headRows;
     this.treeHeadRows = headRows === 'auto' ? DEFAULT_TREE_HEAD_ROWS : headRows === 'last' ? 1 : headRows;
     // Report every head's depth, even those never reached.
-    if (model.metadata.heads > 1) ctx.stats.recordDepths(model.metadata.heads - 1);
+    if (model.metadata.heads > 1) this.counters.recordDepths(model.metadata.heads - 1);
   }
 
   nextPass(prefill: boolean): Pass {
@@ -177,11 +180,7 @@ export class VerifyStrategy implements DecodeStrategy {
     }
     const n = this.chunkLength;
     const cacheBefore = ctx.cache.length - n;
-    if (n > 1) {
-      ctx.stats.verifyPasses++;
-      ctx.stats.draftedNodes += n - 1;
-      if (this.isTree) ctx.stats.treePasses++;
-    }
+    if (n > 1) this.counters.recordPass(n - 1, this.isTree);
     const candidates = this.candidates;
     const path = this.path;
     let pathLength = 1;
@@ -192,7 +191,7 @@ export class VerifyStrategy implements DecodeStrategy {
       candidates.set(node);
       const row = this.rowOf(node);
       const k = this.verifier.verify(prepareView(ctx, ctx.view, result, row, 1), candidates, out);
-      if (candidates.count > 0) ctx.stats.recordCheck(depth, k >= 0);
+      if (candidates.count > 0) this.counters.recordCheck(depth, k >= 0);
       if (k < 0) {
         next = this.checked(out[0] as number);
         break;
@@ -202,10 +201,15 @@ export class VerifyStrategy implements DecodeStrategy {
       path[pathLength++] = node;
       if (!ctx.output.emit(this.chunk[node] as number)) return;
     }
+    if (n > 1) this.drafter.accepted?.({ proposed: n - 1, accepted: pathLength - 1, tree: this.isTree });
     if (pathLength < n) this.keepPath(cacheBefore, pathLength);
     if (!ctx.output.emit(next)) return;
     const headRow = result.heads > 1 ? headRowIndex(result, node, n) : -1;
     await this.prepare(result, node === n - 1 ? undefined : node, headRow, next);
+  }
+
+  report(): { acceptance: VerificationStats } {
+    return { acceptance: this.counters.toStats() };
   }
 
   private badCandidate(k: number, count: number): never {
@@ -357,7 +361,7 @@ export class VerifyStrategy implements DecodeStrategy {
       length++;
     }
     if (fallback) {
-      this.ctx.stats.treeFallback ??=
+      this.counters.treeFallback ??=
         'the model has no tree attention (its graph has no tree_attention_mask input): each drafted tree was verified as its first root-to-leaf path';
     }
     this.chunkLength = length;
