@@ -7,17 +7,15 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { DynamoError, DynamoErrorCode, type TextTokenizer } from '@dynamojs/core';
-import {
-  type CoOccurrenceHeader,
-  type CoOccurrenceLoadOptions,
-  type CoOccurrenceTables,
-  loadCoOccurrenceTables,
-} from './tables/coOccurrenceTables.js';
+import type { CoOccurrenceTables } from './tables/coOccurrenceTables.js';
+import { loadCoOccurrenceTables } from './tables/loadTables.js';
 import {
   type NgramBuildProgress,
   NgramTableBuilder,
   type NgramTableBuilderOptions,
 } from './tables/ngramTableBuilder.js';
+import type { CoOccurrenceHeader } from './tables/tablesFormat.js';
+import type { CoOccurrenceLoadOptions } from './tables/validateTables.js';
 
 export interface FileBuildProgress extends NgramBuildProgress {
   /** The file being read. */

@@ -2,29 +2,16 @@
  * Co-occurrence (n-gram) tables: the versioned binary format, the loader and the bounded-memory
  * builder.
  */
-export type {
-  CoOccurrenceData,
-  CoOccurrenceHeader,
-  CoOccurrenceLoadOptions,
-  CoOccurrenceValueKind,
-  RangeReader,
-} from './coOccurrenceTables.js';
+export { binarySearch as coOccurrenceBinarySearch, CoOccurrenceTables, countLogPmi } from './coOccurrenceTables.js';
+export type { CoOccurrenceData } from './encodeTables.js';
+export { encodeCoOccurrenceTables } from './encodeTables.js';
+export { fetchRangeReader } from './httpRangeReader.js';
 export {
-  binarySearch as coOccurrenceBinarySearch,
-  bufferRangeReader,
-  COOCCURRENCE_FORMAT_VERSION,
-  COOCCURRENCE_MAGIC,
-  CoOccurrenceSection,
-  CoOccurrenceTables,
-  countLogPmi,
-  encodeCoOccurrenceTables,
-  fetchRangeReader,
   loadCoOccurrenceTables,
   loadCoOccurrenceTablesFrom,
   loadCoOccurrenceTablesUrl,
   readCoOccurrenceHeader,
-  tableChecksum,
-} from './coOccurrenceTables.js';
+} from './loadTables.js';
 export { ngramContinuations } from './ngramContinuations.js';
 export type { NgramBuildProgress, NgramTableBuilderOptions, TokenDocuments } from './ngramTableBuilder.js';
 export {
@@ -32,3 +19,9 @@ export {
   buildCoOccurrenceTablesSync,
   NgramTableBuilder,
 } from './ngramTableBuilder.js';
+export type { RangeReader } from './rangeReader.js';
+export { bufferRangeReader } from './rangeReader.js';
+export { tableChecksum } from './tableChecksum.js';
+export type { CoOccurrenceHeader, CoOccurrenceValueKind } from './tablesFormat.js';
+export { COOCCURRENCE_FORMAT_VERSION, COOCCURRENCE_MAGIC, CoOccurrenceSection } from './tablesFormat.js';
+export type { CoOccurrenceLoadOptions } from './validateTables.js';

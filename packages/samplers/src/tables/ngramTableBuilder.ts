@@ -1,11 +1,8 @@
 import { checkEnum, checkInteger, checkNumber, DynamoError, DynamoErrorCode } from '@dynamojs/core';
-import {
-  type CoOccurrenceData,
-  type CoOccurrenceValueKind,
-  countLogPmi,
-  encodeCoOccurrenceTables,
-} from './coOccurrenceTables.js';
+import { countLogPmi } from './coOccurrenceTables.js';
 import { CountTable } from './countTable.js';
+import { type CoOccurrenceData, encodeCoOccurrenceTables } from './encodeTables.js';
+import type { CoOccurrenceValueKind } from './tablesFormat.js';
 
 /** Options of the n-gram table builder. */
 export interface NgramTableBuilderOptions {
