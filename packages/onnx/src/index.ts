@@ -21,10 +21,12 @@ export type {
 export { DEVICE_NAMES, deviceUnavailable, errorMessage, selectDevice } from './devices.js';
 export type { GraphSpec } from './graph.js';
 export { inspectGraph } from './graph.js';
-export type { LoaderContext, LoadOptions, WasmSettings } from './load.js';
-export { loadWithContext, tokenizerVocabSize } from './load.js';
+export type { LoaderContext, LoadOptions } from './loadOptions.js';
+export { loadWithContext } from './loadWithContext.js';
 export type { OnnxModelParts } from './model.js';
 export { OnnxModel } from './model.js';
 export type { OrtRuntime, OrtSession, OrtTensor, SessionOptions, ValueMetadata } from './runtime.js';
 export type { FileBytes, ModelSource } from './source.js';
 export { bufferSource, sha256Hex, urlSource } from './source.js';
+export { tokenizerVocabSize } from './vocabCheck.js';
+export type { WasmSettings } from './wasmSettings.js';

@@ -5,7 +5,8 @@
  */
 import * as ortWeb from 'onnxruntime-web';
 import type { DeviceAvailability, DeviceName, DevicePlatform } from './devices.js';
-import { type LoadOptions, loadWithContext } from './load.js';
+import type { LoadOptions } from './loadOptions.js';
+import { loadWithContext } from './loadWithContext.js';
 import type { OnnxModel } from './model.js';
 import type { OrtRuntime } from './runtime.js';
 import { bufferSource, type FileBytes, type ModelSource, urlSource } from './source.js';

@@ -1,0 +1,56 @@
+import type { DeviceName, DevicePlatform, DeviceProbe, DeviceRequest } from './devices.js';
+import type { OrtRuntime, SessionOptions } from './runtime.js';
+import type { ModelSource } from './source.js';
+import type { WasmSettings } from './wasmSettings.js';
+
+export interface LoadOptions {
+  /** `'auto'` (default) tries the best available device and falls back; see `model.deviceReport`. */
+  readonly device?: DeviceRequest;
+  /**
+   * Which model file: a `variant` of a `role: "model"` file (`'fp32'`, `'mixed'`, `'q8'`, …).
+   * Default: the file the manifest marks `"default": true`, else `'fp32'`.
+   */
+  readonly variant?: string;
+  /** Load the base-only graph (`base/onnx/model.onnx`) as a 1-head model: the plain AR baseline. */
+  readonly baseOnly?: boolean;
+  /**
+   * Also load the model's sequential draft head (the manifest's `draft-head` file) on the same
+   * device: `model.draftHead`, which `dynamoChain()` samplers continue each pass with. Needs a graph
+   * with hidden-state outputs (the base-only graph of model-tiny has them). DYNAMO_MODEL_LOAD when
+   * the manifest lists no draft head, DYNAMO_MODEL_FORMAT when the graph has no `hidden_states`.
+   * Default false.
+   */
+  readonly draftHead?: boolean;
+  /** Check files' sha256 against the manifest (sizes are always checked when recorded). */
+  readonly verifyChecksums?: boolean;
+  /** A tokenizer (anything with `vocabSize`) whose vocabulary must match the model's. */
+  readonly tokenizer?: { readonly vocabSize: number };
+  /**
+   * Read the model's tokenizer.json and check its vocabulary size against the model.
+   * Default: true for folders and buffers, false for URLs (it would download it twice).
+   */
+  readonly checkTokenizerFile?: boolean;
+  /** Accept a tokenizer smaller than the model's (padded) vocabulary, e.g. Pythia's 50277 vs 50304. */
+  readonly allowVocabPadding?: boolean;
+  /** ONNX Runtime session options, passed through (`executionProviders` is set from `device`). */
+  readonly sessionOptions?: SessionOptions;
+  /** Extra options for a device's execution provider, e.g. `{ cuda: { deviceId: 1 } }`. */
+  readonly providerOptions?: Partial<Record<DeviceName, Record<string, unknown>>>;
+  /**
+   * onnxruntime-web's wasm settings (browser / web entry). Each one fills in `ort.env.wasm` only
+   * where that setting is still unset: a value the application set there itself is kept.
+   */
+  readonly wasm?: WasmSettings;
+  /** Keep the KV cache in device memory on WebGPU (`preferredOutputLocation: 'gpu-buffer'`). Default true. */
+  readonly keepCacheOnDevice?: boolean;
+  /** Replaces the availability check of each device (tests; ruling out a device). */
+  readonly deviceProbe?: DeviceProbe;
+  readonly signal?: AbortSignal;
+}
+
+/** What a platform entry (node / web) gives the shared loader. */
+export interface LoaderContext {
+  readonly ort: OrtRuntime;
+  readonly platform: DevicePlatform;
+  readonly source: ModelSource;
+}
