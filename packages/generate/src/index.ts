@@ -26,13 +26,14 @@ export { verifiedMethod } from './methods/verified.js';
 export type { ResolvedOptions } from './options.js';
 export { MODES } from './options.js';
 export type { Output } from './output.js';
+export * from './plan/index.js';
 export type { Statistics } from './statistics.js';
 export type { View } from './stepView.js';
 export { ChainStrategy } from './strategies/chainStrategy.js';
 export { SamplingStrategy } from './strategies/samplingStrategy.js';
 export type { DecodeStrategy, Pass, StrategyContext } from './strategies/strategy.js';
 export { prepareView } from './strategies/strategy.js';
-export { VerifyStrategy } from './strategies/verifyStrategy.js';
+export { VerifyStrategy } from './strategies/verify/verifyStrategy.js';
 export type {
   FinishReason,
   GenerateEvent,

@@ -1,4 +1,4 @@
-import { VerifyStrategy } from '../strategies/verifyStrategy.js';
+import { VerifyStrategy } from '../strategies/verify/verifyStrategy.js';
 import type { DecodingMethod } from './decodingMethod.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { VerificationStats } from '../types.js';
+import type { VerificationStats } from '../../types.js';
 
 /**
  * How drafts fared in one `verified` generation: per draft depth (1 = right after the exact
@@ -27,6 +27,12 @@ export class VerificationCounters {
     this.recordDepths(depth);
     this.proposed[depth - 1] = (this.proposed[depth - 1] as number) + 1;
     if (accepted) this.accepted[depth - 1] = (this.accepted[depth - 1] as number) + 1;
+  }
+
+  /** A drafted tree was cut to its first root-to-leaf path: the model has no tree attention. */
+  recordTreeFallback(): void {
+    this.treeFallback ??=
+      'the model has no tree attention (its graph has no tree_attention_mask input): each drafted tree was verified as its first root-to-leaf path';
   }
 
   /** One verification pass over `nodes` drafted tokens. */
