@@ -5,7 +5,7 @@
 // median microseconds per step reported. The logits processors of every mode (the repetition
 // penalty on each head the sampler reads) are timed on their own, as generate runs them.
 //
-//   npm run build && node packages/generate/bench/selectCost.bench.mjs [--model DIR] [--prompts N]
+//   npm run build && node packages/eval/bench/selectCost.bench.mjs [--model DIR] [--prompts N]
 //          [--tokens N] [--rounds N] [--out file.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRng } from '@dynamojs/core';
 import { DEFAULT_EVAL_PROMPTS } from '@dynamojs/eval';
+import { generate } from '@dynamojs/generate';
 import { loadModel } from '@dynamojs/onnx/node';
 import * as S from '@dynamojs/samplers';
 import { loadTokenizer } from '@dynamojs/tokenizer';
-import { generate } from '../dist/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({

@@ -15,11 +15,11 @@
 // tokens, so passes start at 0, 1 + a_0, … along each continuation. The best tree shape per budget
 // is reported; dynamic shapes (EAGLE-2) can only redistribute the same budget.
 //
-//   npm run build && node packages/generate/bench/acceptanceCeiling.bench.mjs [--seeds 1,2,3]
+//   npm run build && node packages/eval/bench/acceptanceCeiling.bench.mjs [--seeds 1,2,3]
 //          [--tokens 128] [--prompts FILE] [--model DIR] [--out file.json]
 import { writeFileSync } from 'node:fs';
+import { generate } from '@dynamojs/generate';
 import * as S from '@dynamojs/samplers';
-import { generate } from '../dist/index.js';
 import { AR, perPosition, qualitySetup } from './qualitySetup.mjs';
 
 const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, prompts } = await qualitySetup();

@@ -4,7 +4,7 @@
 // same-quality criterion (@dynamojs/eval sameQuality), with the per-token entropy of the
 // distribution each emitted token was drawn from next to ar's.
 //
-//   npm run build && node packages/generate/bench/lossyAblation.bench.mjs [--seeds 1,2,3]
+//   npm run build && node packages/eval/bench/lossyAblation.bench.mjs [--seeds 1,2,3]
 //          [--tokens 128] [--prompts FILE] [--model DIR] [--out file.json]
 // (the built-in eval prompts always; --prompts adds a file's, e.g. the paper's development prompts)
 //
@@ -12,8 +12,8 @@
 // except the row that removes them from the DynaMo heads.
 import { writeFileSync } from 'node:fs';
 import { distinctN, oracleSurprisal, repetitionRate, sameQuality } from '@dynamojs/eval';
+import { generate } from '@dynamojs/generate';
 import * as S from '@dynamojs/samplers';
-import { generate } from '../dist/index.js';
 import { qualitySetup } from './qualitySetup.mjs';
 
 const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, tables, prompts, recommended } = await qualitySetup();

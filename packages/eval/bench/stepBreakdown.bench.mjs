@@ -4,7 +4,7 @@
 // bookkeeping, stop checks), measured inside real generations on the bundled model. Per decode
 // pass: the prefill pass is left out.
 //
-//   npm run build && node packages/generate/bench/stepBreakdown.bench.mjs [--model DIR] [--tokens N]
+//   npm run build && node packages/eval/bench/stepBreakdown.bench.mjs [--model DIR] [--tokens N]
 //          [--seeds 1,2] [--threads N] [--out file.json]
 //
 // Runs `ar` (base-only graph, sampling), `dynamo` at eps_b 0.25 / 0.5 / 0.75 and greedy `ar` on
@@ -15,10 +15,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { generate } from '@dynamojs/generate';
 import { loadModel } from '@dynamojs/onnx/node';
 import * as S from '@dynamojs/samplers';
 import { loadTokenizer } from '@dynamojs/tokenizer';
-import { generate } from '../dist/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({

@@ -13,12 +13,12 @@
 // extra heads' tokens (or, with the draft head, the drafted ones). It explains what the eval's
 // surprisal two-sample test sees.
 //
-//   npm run build && node packages/generate/bench/surprisalGap.bench.mjs [--seeds 1,2,3]
+//   npm run build && node packages/eval/bench/surprisalGap.bench.mjs [--seeds 1,2,3]
 //          [--tokens 128] [--prompts FILE] [--model DIR] [--out file.json]
 // (the eval's built-in prompts always; --prompts adds a file's, e.g. the paper's development prompts)
 import { writeFileSync } from 'node:fs';
+import { generate } from '@dynamojs/generate';
 import * as S from '@dynamojs/samplers';
-import { generate } from '../dist/index.js';
 import { AR, perPosition, qualitySetup } from './qualitySetup.mjs';
 
 const { dir, out, seeds, maxNewTokens, tokenizer, multi, base, tables, prompts, recommended } = await qualitySetup();
