@@ -43,7 +43,7 @@ const rounds = Number(values.rounds);
 const maxNewTokens = Number(values.tokens);
 const modes = values.modes.split(',');
 const prompts = ['The meaning of life is', 'Once upon a time', 'In the morning the city', 'The president said that'];
-// the provider's defaults, spelled out (its sampler wiring: src/modeSampler.ts)
+// the provider's defaults, spelled out (its decoding: resolveDecoding of @dynamojs/generate)
 const settings = {
   temperature: 0.7,
   topK: 50,

@@ -1,9 +1,26 @@
 import { InvalidArgumentError } from '@ai-sdk/provider';
-import type { GenerateOptions, GenerationMode } from '@dynamojs/generate';
-import type { SamplingRequest } from './modeSampler.js';
+import type { DecodingSettings, GenerateOptions, GenerationMode } from '@dynamojs/generate';
 import { promptText } from './prompt.js';
 import { checkGenerationSettings, type DynamojsGenerationSettings } from './settings.js';
 import type { CallOptions, CallWarning } from './specTypes.js';
+
+/** What a call asks of the decoding (@dynamojs/generate's settings; undefined = the model's default). */
+export type SamplingRequest = Pick<
+  DecodingSettings,
+  | 'temperature'
+  | 'topK'
+  | 'topP'
+  | 'repetitionPenalty'
+  | 'preset'
+  | 'epsilon'
+  | 'joint'
+  | 'minDraftProbability'
+  | 'alpha'
+  | 'blur'
+  | 'drafter'
+  | 'verification'
+  | 'treeBudget'
+>;
 
 /**
  * A call, translated and checked before any model is loaded: everything but the model, tokenizer
@@ -24,6 +41,7 @@ export interface PreparedCall {
 export const PROVIDER_OPTIONS_KEY = 'dynamojs';
 
 const DYNAMO_ONLY = ['preset', 'epsilon', 'joint', 'minDraftProbability', 'alpha', 'blur'] as const;
+const VERIFIED_ONLY = ['drafter', 'verification', 'treeBudget'] as const;
 
 function unsupported(warnings: CallWarning[], feature: string, details: string): void {
   warnings.push({ type: 'unsupported', feature, details });
@@ -77,6 +95,17 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
   if (reasoning !== undefined && reasoning !== 'provider-default' && reasoning !== 'none') {
     unsupported(warnings, 'reasoning', 'DynaMo.js models do not reason before answering.');
   }
+  if (mode !== 'verified') {
+    for (const key of VERIFIED_ONLY) {
+      if (perCall[key] !== undefined) {
+        unsupported(
+          warnings,
+          key,
+          `providerOptions.dynamojs.${key} only applies to mode 'verified' (this call: '${mode}').`,
+        );
+      }
+    }
+  }
   if (mode !== 'dynamo') {
     for (const key of DYNAMO_ONLY) {
       if (perCall[key] !== undefined) {
@@ -113,6 +142,9 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     minDraftProbability: settings.minDraftProbability,
     alpha: settings.alpha,
     blur: settings.blur,
+    drafter: settings.drafter,
+    verification: settings.verification,
+    treeBudget: settings.treeBudget,
   };
 
   const options = {

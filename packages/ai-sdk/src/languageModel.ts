@@ -5,11 +5,20 @@ import type {
   LanguageModelV4CallOptions,
 } from '@ai-sdk/provider';
 import type { MultiTokenModel, Sampler, TextTokenizer } from '@dynamojs/core';
-import { type GenerateEvent, type GenerateOptions, generate, stream } from '@dynamojs/generate';
+import {
+  type DecodingComponents,
+  type DecodingMode,
+  type DecodingPlan,
+  type GenerateEvent,
+  type GenerateOptions,
+  generate,
+  type ResolvedDecodingSettings,
+  resolveDecoding,
+  stream,
+} from '@dynamojs/generate';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { PROVIDER_OPTIONS_KEY, type PreparedCall, prepareCall } from './callOptions.js';
 import type { LoadedModel } from './modelStore.js';
-import { drafterFor, processorsFor, resolveSampling, type SamplingSettings, samplerFor } from './modeSampler.js';
 import { abortError, finishReason, providerMetadata, toCallError, usage } from './results.js';
 import type { DynamojsGenerationSettings } from './settings.js';
 import type {
@@ -43,7 +52,7 @@ export interface DynamojsLoadedModel {
 
 interface Run {
   readonly prepared: PreparedCall;
-  readonly sampling: SamplingSettings;
+  readonly sampling: ResolvedDecodingSettings;
   readonly options: GenerateOptions;
   readonly sampler: Sampler;
   readonly warnings: CallWarning[];
@@ -78,48 +87,46 @@ abstract class DynamojsModelBase {
     const prepared = prepareCall(call, this.#config.settings);
     if (call.abortSignal?.aborted) throw abortError(call.abortSignal);
     const loaded = await this.#config.load();
-    // 'dynamo' on a model with a draft head: the chain sampler on the base-only graph (unless the
-    // call asks for the heads, or decodes greedily: the heads' top-1)
-    const chain =
-      prepared.mode === 'dynamo' &&
-      loaded.draftHead &&
-      prepared.sampling.joint !== 'heads' &&
-      prepared.sampling.temperature !== 0;
-    const model = prepared.mode === 'ar' || chain ? await loaded.baseModel() : loaded.model;
-    const sampling = resolveSampling(model.metadata.decoding ?? loaded.model.metadata.decoding, prepared.sampling);
-    const warnings = [...prepared.warnings];
-    if (prepared.mode !== 'ar' && !chain && model.metadata.heads === 1) {
-      warnings.push({
-        type: 'other',
-        message: `${loaded.location} is a one-head model: mode '${prepared.mode}' emits one token per pass, as 'ar' does.`,
-      });
-    } else if (prepared.mode === 'dynamo' && !chain && loaded.tables === undefined) {
-      warnings.push({
-        type: 'other',
-        message: `${loaded.location} has no ngrams.bin: DynaMo runs without co-occurrence masking (the paper's "no mask" variant).`,
-      });
-    }
-    let sampler: Sampler;
+    const decoding = loaded.model.metadata.decoding;
+    let plan: DecodingPlan;
+    let components: DecodingComponents;
+    let model: MultiTokenModel;
     try {
-      sampler = samplerFor(prepared.mode, sampling, loaded.tables, chain && model.draftHead !== undefined);
+      // the one resolver: 'dynamo' on a model with a draft head runs its chain on the base-only graph
+      // (unless the call asks for the heads, or decodes greedily: the heads' top-1); 'verified'
+      // drafts with the best lossless drafter for the model and device
+      plan = resolveDecoding(
+        { ...prepared.sampling, mode: prepared.mode as DecodingMode },
+        {
+          decoding,
+          heads: loaded.model.metadata.heads,
+          draftHead: loaded.draftHead,
+          tables: loaded.tables !== undefined,
+          ...(loaded.model.metadata.device !== undefined && { device: loaded.model.metadata.device }),
+        },
+      );
+      model = plan.graph === 'base' ? await loaded.baseModel() : loaded.model;
+      components = plan.create({
+        ...(loaded.tables !== undefined && { tables: loaded.tables }),
+        ...(model.draftHead !== undefined && { draftHead: model.draftHead }),
+      });
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     }
-    const drafter = drafterFor(prepared.mode, loaded.tables, model.metadata.heads, model.metadata.device);
-    const processors = processorsFor(sampling);
+    const warnings = [...prepared.warnings];
+    for (const note of plan.notes) warnings.push({ type: 'other', message: `${loaded.location} ${note}.` });
+    const sampling = plan.settings;
     return {
       prepared,
       sampling,
-      request: { ...prepared.request, sampling },
+      request: { ...prepared.request, sampling, method: plan.method, ...(plan.drafter && { drafter: plan.drafter }) },
       options: {
         ...prepared.options,
         model,
         tokenizer: loaded.tokenizer,
-        sampler,
-        ...(processors.length > 0 && { processors }),
-        ...(drafter && { drafter }),
+        ...components,
       },
-      sampler,
+      sampler: components.sampler,
       warnings,
     };
   }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@ai-sdk/provider';
 import type { MultiTokenModel, TextTokenizer } from '@dynamojs/core';
-import type { GenerationMode } from '@dynamojs/generate';
+import { DRAFTERS, type DrafterKind, type GenerationMode } from '@dynamojs/generate';
 import type { DeviceRequest, LoadOptions } from '@dynamojs/onnx';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 
@@ -14,7 +14,8 @@ export interface DynamojsGenerationSettings {
    * `'dynamo'` (default): several tokens per forward pass, lossy by design — on a model with a draft
    * head (model-tiny) the chain sampler (`minDraftProbability` trades speed for quality), else the
    * DynaMo heads' sampler (1–3 tokens, `epsilon`). `'ar'`: one token per pass on the base-only graph — the
-   * baseline. `'verified'`: lossless draft-and-verify, the exact tokens `'ar'` gives.
+   * baseline. `'verified'`: lossless draft-and-verify — exactly `'ar'`'s distribution (its tokens
+   * with `verification: 'match'`, or greedy); see `drafter`.
    */
   readonly mode?: GenerationMode;
   /**
@@ -45,6 +46,22 @@ export interface DynamojsGenerationSettings {
   readonly alpha?: number;
   /** Blur kernel of DynaMo's adaptive threshold: 0, 1 or odd (`'dynamo'` only). Default: the model's, else 3. */
   readonly blur?: number;
+  /**
+   * `'verified'` only: what drafts. `'auto'` (default): the best lossless drafter for the model and
+   * device (@dynamojs/generate's `resolveDecoding`: the draft head's chains when the call samples
+   * and the model ships one; greedy on a CPU/WASM n-gram + prompt-lookup drafts on the base-only
+   * graph; DynaMo candidate trees on a GPU). `'tree'`, `'ngram'`, `'head'`, `'top1'`, `'dynamo'`,
+   * `'dynamo-sample'`: that drafter (see the CLI's `--drafter`).
+   */
+  readonly drafter?: DrafterKind;
+  /**
+   * `'verified'` only: `'match'` (exactly `'ar'`'s tokens for the same seed), `'speculative'`
+   * (exactly `'ar'`'s distribution; accepts sampled drafts more often) or `'auto'` (default:
+   * speculative for drafters that report their distribution, the draft head's when sampling).
+   */
+  readonly verification?: 'auto' | 'match' | 'speculative';
+  /** `'verified'` only: drafted nodes per pass of tree and n-gram drafts, 1..4096. Default: 8 on the CPU/WASM, 24 on a GPU. */
+  readonly treeBudget?: number;
   /**
    * A prompt longer than the model's context: `'none'` (default) fails with DYNAMO_CONTEXT_OVERFLOW,
    * `'left'` drops the oldest tokens.
@@ -101,6 +118,9 @@ const GENERATION_KEYS = [
   'repetitionPenalty',
   'alpha',
   'blur',
+  'drafter',
+  'verification',
+  'treeBudget',
   'truncate',
 ] as const;
 const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions'] as const;
@@ -173,6 +193,16 @@ export function checkGenerationSettings(
     const blur = value.blur;
     if (typeof blur !== 'number' || !Number.isInteger(blur) || blur < 0 || (blur > 1 && blur % 2 === 0)) {
       invalid(`${where}.blur`, `must be 0, 1 or an odd kernel size, got ${describe(blur)}.`);
+    }
+  }
+  if (value.drafter !== undefined) checkOneOf(`${where}.drafter`, value.drafter, DRAFTERS);
+  if (value.verification !== undefined) {
+    checkOneOf(`${where}.verification`, value.verification, ['auto', 'match', 'speculative']);
+  }
+  if (value.treeBudget !== undefined) {
+    const b = value.treeBudget;
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 1 || b > 4096) {
+      invalid(`${where}.treeBudget`, `must be an integer in 1..4096, got ${describe(b)}.`);
     }
   }
   if (value.truncate !== undefined) checkOneOf(`${where}.truncate`, value.truncate, ['none', 'left']);

@@ -113,16 +113,21 @@ describe('model-tiny through ai 7', () => {
   });
 
   it('ar runs on the base-only graph; verified is lossless: the same greedy text, fewer passes', async () => {
-    const run = (mode: 'ar' | 'verified') =>
+    const run = (mode: 'ar' | 'verified', drafter?: 'tree') =>
       generateText({
         model: dynamojs('model-tiny'),
         prompt: 'Once upon a time',
         maxOutputTokens: 32,
         temperature: 0,
-        providerOptions: { dynamojs: { mode } },
+        providerOptions: { dynamojs: { mode, ...(drafter && { drafter }) } },
       });
     const ar = await run('ar');
-    const verified = await run('verified');
+    // greedy on the CPU, the default drafts n-gram + prompt-lookup trees on the base-only graph (the fastest here)
+    const auto = await run('verified');
+    expect(auto.text).toBe(ar.text);
+    expect(meta(auto.providerMetadata).heads).toBe(1);
+    expect(meta(auto.providerMetadata).forwardPasses as number).toBeLessThanOrEqual(32);
+    const verified = await run('verified', 'tree');
     expect(verified.text).toBe(ar.text);
     expect(meta(ar.providerMetadata).forwardPasses).toBe(32);
     expect(meta(ar.providerMetadata).heads).toBe(1); // base/onnx/model.onnx

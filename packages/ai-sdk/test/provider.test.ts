@@ -88,11 +88,12 @@ describe('generateText', () => {
   it('runs every mode: ar one token a pass, verified with its acceptance, the same text at temperature 0', async () => {
     const texts: Record<string, string> = {};
     for (const mode of ['ar', 'dynamo', 'verified'] as const) {
+      // verified: the heads' top-1 chains (the scripted heads are right); the default drafter is below
       const r = await generateText({
         model: dynamojs('scripted'),
         prompt: 'Once upon a time',
         temperature: 0,
-        providerOptions: { dynamojs: { mode } },
+        providerOptions: { dynamojs: { mode, ...(mode === 'verified' && { drafter: 'top1' }) } },
       });
       texts[mode] = r.text;
       const m = meta(r.providerMetadata);
@@ -107,6 +108,16 @@ describe('generateText', () => {
       } else expect(m.acceptance).toBeUndefined();
     }
     expect(texts).toEqual({ ar: SCRIPT, dynamo: SCRIPT, verified: SCRIPT });
+    // the default drafter (greedy on a CPU: n-gram + prompt lookup) is lossless too
+    const auto = await generateText({
+      model: dynamojs('scripted'),
+      prompt: 'Once upon a time',
+      temperature: 0,
+      providerOptions: { dynamojs: { mode: 'verified' } },
+      include: { requestBody: true },
+    });
+    expect(auto.text).toBe(SCRIPT);
+    expect((auto.request.body as { drafter?: string }).drafter).toBe('ngram');
   });
 
   it('takes the mode from the model settings and the provider settings, the call winning', async () => {

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DynamoError, DynamoErrorCode, type MultiTokenModel, type TextTokenizer } from '@dynamojs/core';
+import {
+  type DecodingDefaults,
+  DynamoError,
+  DynamoErrorCode,
+  type MultiTokenModel,
+  type TextTokenizer,
+} from '@dynamojs/core';
 
 /** What a command needs loaded. */
 export interface LoadRequest {
@@ -40,7 +46,28 @@ export interface ModelBundle {
   dispose(): Promise<void>;
 }
 
-export type Loader = (request: LoadRequest) => Promise<ModelBundle>;
+/**
+ * What a model folder ships, read from its manifest before anything is loaded — what
+ * `resolveDecoding` (@dynamojs/generate) needs to decide which graph and files to load.
+ */
+export interface ModelFacts {
+  /** Heads of the multi-head graph (1: a plain decoder). */
+  readonly heads?: number;
+  /** The folder ships a draft head (and the base-only graph it runs on). */
+  readonly draftHead?: boolean;
+  /** The folder ships co-occurrence tables (ngrams.bin). */
+  readonly tables?: boolean;
+  /** The manifest's decoding recommendations. */
+  readonly decoding?: DecodingDefaults;
+}
+
+/**
+ * Loads what a command needs. `inspect` (optional) reads a folder's {@link ModelFacts} without
+ * loading it; without it, commands decide as for a folder that ships nothing beyond the graph.
+ */
+export type Loader = ((request: LoadRequest) => Promise<ModelBundle>) & {
+  readonly inspect?: (modelPath: string | undefined) => Promise<ModelFacts>;
+};
 
 /** The bundled reference model's folder. */
 export async function defaultModelDir(): Promise<string> {
@@ -53,16 +80,42 @@ export async function defaultModelDir(): Promise<string> {
   return resolve(new URL('../../model-tiny/model/', import.meta.url).pathname);
 }
 
+interface ManifestLike {
+  heads?: unknown;
+  decoding?: DecodingDefaults;
+  files?: { role?: string; variant?: string }[];
+}
+
+/** The folder's dynamo.json as far as it can be read (undefined: none, or not JSON). */
+async function readManifest(dir: string): Promise<ManifestLike | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'dynamo.json'), 'utf8')) as ManifestLike;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether the model folder's manifest lists a file of this role (and variant). */
 async function hasFile(dir: string, role: string, variant?: string): Promise<boolean> {
-  try {
-    const manifest = JSON.parse(await readFile(join(dir, 'dynamo.json'), 'utf8')) as {
-      files?: { role?: string; variant?: string }[];
-    };
-    return manifest.files?.some((f) => f.role === role && (variant === undefined || f.variant === variant)) === true;
-  } catch {
-    return false;
-  }
+  const manifest = await readManifest(dir);
+  return manifest?.files?.some((f) => f.role === role && (variant === undefined || f.variant === variant)) === true;
+}
+
+function folderOf(modelPath: string | undefined): Promise<string> {
+  return modelPath === undefined ? defaultModelDir() : Promise.resolve(resolve(modelPath));
+}
+
+/** Reads a folder's {@link ModelFacts} from its manifest and files (nothing is loaded). */
+export async function inspectModelFolder(modelPath: string | undefined): Promise<ModelFacts> {
+  const dir = await folderOf(modelPath);
+  const manifest = await readManifest(dir);
+  const hasBase = existsSync(join(dir, 'base', 'onnx', 'model.onnx'));
+  return {
+    heads: typeof manifest?.heads === 'number' ? manifest.heads : 1,
+    draftHead: hasBase && manifest?.files?.some((f) => f.role === 'draft-head') === true,
+    tables: existsSync(join(dir, 'ngrams.bin')),
+    ...(manifest?.decoding !== undefined && { decoding: manifest.decoding }),
+  };
 }
 
 /** Whether the model folder's manifest lists a multi-head graph of this variant. */
@@ -71,8 +124,8 @@ function hasVariant(dir: string, variant: string): Promise<boolean> {
 }
 
 /** Loads the tokenizer, the model(s) and the tables with onnxruntime-node. */
-export const nodeLoader: Loader = async (request) => {
-  const dir = request.modelPath === undefined ? await defaultModelDir() : resolve(request.modelPath);
+const loadWithNode = async (request: LoadRequest): Promise<ModelBundle> => {
+  const dir = await folderOf(request.modelPath);
   if (!existsSync(dir)) {
     throw new DynamoError(
       DynamoErrorCode.MODEL_LOAD,
@@ -156,3 +209,6 @@ export const nodeLoader: Loader = async (request) => {
     throw error;
   }
 };
+
+/** The CLI's loader: onnxruntime-node, with {@link inspectModelFolder}. */
+export const nodeLoader: Loader = Object.assign(loadWithNode, { inspect: inspectModelFolder });

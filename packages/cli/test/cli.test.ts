@@ -98,9 +98,27 @@ describe('dynamo CLI (in-process)', () => {
     const ar = JSON.parse(
       (await run(['generate', 'hello world', '--mode', 'ar', '--greedy', '--max-tokens', '20', '--json'])).stdout,
     );
-    const v = JSON.parse(
-      (await run(['generate', 'hello world', '--mode', 'verified', '--greedy', '--max-tokens', '20', '--json'])).stdout,
-    );
+    const verified = async (...flags: string[]) =>
+      JSON.parse(
+        (
+          await run([
+            'generate',
+            'hello world',
+            '--mode',
+            'verified',
+            '--greedy',
+            '--max-tokens',
+            '20',
+            '--json',
+            ...flags,
+          ])
+        ).stdout,
+      );
+    // the default drafter (greedy on a CPU: n-gram + prompt lookup on the base-only graph) and the heads' chains
+    const auto = await verified();
+    expect(auto.settings.drafter).toBe('auto');
+    expect(auto.tokens).toEqual(ar.tokens);
+    const v = await verified('--drafter', 'top1');
     expect(ar.tokens).toHaveLength(20);
     expect(v.tokens).toEqual(ar.tokens);
     expect(v.stats.mode).toBe('verified');
@@ -168,7 +186,12 @@ describe('dynamo CLI (in-process)', () => {
       'identical',
     ]);
     expect(report.rows.find((r) => r.config === 'verified-ngram')?.identical?.identical).toBe(4);
-    const v = report.rows.find((r) => r.config === 'verified')!;
+    // 'verified' is what generate --mode verified --greedy runs (on a CPU: n-gram drafts, base-only graph)
+    expect(report.rows.find((r) => r.config === 'verified')).toMatchObject({
+      method: 'verified',
+      identical: { reference: 'ar-greedy', identical: 4, compared: 4 },
+    });
+    const v = report.rows.find((r) => r.config === 'verified-chain')!;
     expect(v.identical).toEqual({ reference: 'ar-greedy', identical: 4, compared: 4 });
     expect(v.tokensPerPass).toBeGreaterThan(1);
     expect(v.speedup).not.toBeNull();

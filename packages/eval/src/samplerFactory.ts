@@ -7,18 +7,8 @@ import {
   type Sampler,
   type Verifier,
 } from '@dynamojs/core';
-import {
-  type CoOccurrenceTables,
-  DYNAMO_PRESETS,
-  type DynamoPreset,
-  dynamo,
-  dynamoChain,
-  dynamoTreeDrafter,
-  repetitionPenalty,
-  sampling,
-  speculativeVerifier,
-  topOneDrafter,
-} from '@dynamojs/samplers';
+import { type DecodingMode, type DecodingSettings, resolveDecoding } from '@dynamojs/generate';
+import { type CoOccurrenceTables, DYNAMO_PRESETS, type DynamoPreset, speculativeVerifier } from '@dynamojs/samplers';
 import type { SweepConfiguration } from './sweepConfig.js';
 
 /**
@@ -110,68 +100,74 @@ export interface ConfiguredSampler {
 export type EvalSamplerFactory = (config: SweepConfiguration, settings: EvalSamplerSettings) => ConfiguredSampler;
 
 /**
- * The default factory. Every configuration gets the same processors (the repetition penalty on
- * every head), so:
+ * The default factory: each configuration is a {@link resolveDecoding} plan (@dynamojs/generate's
+ * one resolver, the one `dynamo generate` runs) with every setting explicit, so the rows compare
+ * like for like. Every configuration gets the same processors (the repetition penalty on every
+ * head), so:
  * - `ar`: top-k sampling at the temperature;
  * - `verified`: the same sampler checking drafts — per-head top-1 chains ('chain') or DynaMo
- *   candidate trees of `treeBudget` nodes ('tree', needs `tables`; top-1 chains without them);
- *   'match' verification gives exactly `ar`'s tokens for the same seed, 'speculative' (recursive
- *   rejection sampling over the drafts) exactly `ar`'s distribution;
- * - `chain` rows: samplers' `dynamoChain()` (DynaMo with the model's draft head) at the row's
+ *   candidate trees of `treeBudget` nodes ('tree', needs `tables`; the resolver's choice without
+ *   them); 'match' verification gives exactly `ar`'s tokens for the same seed, 'speculative'
+ *   (recursive rejection sampling over the drafts) exactly `ar`'s distribution;
+ * - `chain` rows: DynaMo with the model's draft head (samplers' `dynamoChain()`) at the row's
  *   back-off threshold, the settings' chain length and draft temperature ratio;
- * - `dynamo`: samplers' `dynamo()` with the settings' preset (a configuration may name another,
- *   e.g. the ablation rows' 'paper'), eps_b and the configuration's overrides; with co-occurrence
- *   masking when `tables` is given, else the paper's "no mask" variant. At eps_b 1 it draws
- *   exactly `ar`'s tokens for the same seed.
+ * - `dynamo`: the DynaMo heads' sampler with the settings' preset (a configuration may name
+ *   another, e.g. the ablation rows' 'paper'), eps_b and the configuration's overrides; with
+ *   co-occurrence masking when `tables` is given, else the paper's "no mask" variant. At eps_b 1 it
+ *   draws exactly `ar`'s tokens for the same seed.
  */
 export function defaultSamplerFactory(tables?: CoOccurrenceTables): EvalSamplerFactory {
   return (config, s) => {
-    const processors = s.repetitionPenalty === 1 ? [] : [repetitionPenalty(s.repetitionPenalty)];
+    const shared: DecodingSettings = {
+      mode: config.mode as DecodingMode,
+      temperature: s.temperature,
+      topK: s.topK,
+      repetitionPenalty: s.repetitionPenalty,
+    };
+    let settings: DecodingSettings;
     if (config.mode === 'verified') {
-      const drafter =
-        config.drafter === 'tree' && tables !== undefined
-          ? dynamoTreeDrafter({ tables, budget: s.treeBudget })
-          : topOneDrafter();
-      const sampler = sampling({ temperature: s.temperature, topK: s.topK });
-      return {
-        sampler,
-        processors,
-        drafter,
-        ...(config.verification === 'speculative' && { verifier: speculativeVerifier(sampler) }),
+      settings = {
+        ...shared,
+        drafter: config.drafter === 'tree' && tables !== undefined ? 'tree' : 'top1',
+        treeBudget: s.treeBudget,
+        verification: config.verification ?? 'match',
       };
-    }
-    if (config.mode !== 'dynamo')
-      return { sampler: sampling({ temperature: s.temperature, topK: s.topK }), processors };
-    if (config.kind === 'chain') {
-      return {
-        processors,
-        sampler: dynamoChain({
-          temperature: s.temperature,
-          topK: s.topK,
-          chainLength: s.chainLength,
-          draftTemperatureRatio: s.draftTemperatureRatio,
-          minDraftProbability: config.minDraftProbability ?? 0.2,
-        }),
+    } else if (config.mode === 'dynamo' && config.kind === 'chain') {
+      settings = {
+        ...shared,
+        joint: 'chain',
+        chainLength: s.chainLength,
+        draftTemperatureRatio: s.draftTemperatureRatio,
+        ...(config.minDraftProbability !== undefined && { minDraftProbability: config.minDraftProbability }),
       };
-    }
-    const overrides = config.dynamo ?? {};
-    const mask = overrides.mask ?? tables !== undefined;
-    return {
-      processors,
-      sampler: dynamo({
+    } else if (config.mode === 'dynamo') {
+      const overrides = config.dynamo ?? {};
+      settings = {
+        ...shared,
+        joint: 'heads',
         preset: s.preset,
         ...(config.epsilon !== undefined && { epsilon: config.epsilon }),
-        topK: s.topK,
-        temperature: s.temperature,
         ...(s.alpha !== null && { alpha: s.alpha }),
         ...(s.headTemperature !== null && { headTemperature: s.headTemperature }),
         blur: s.blur,
         renormalize: s.renormalize,
-        ...overrides,
-        mask,
-        ...(mask && tables !== undefined && { tables }),
-        name: config.id,
-      }),
+        dynamo: { ...overrides, mask: overrides.mask ?? tables !== undefined, name: config.id },
+      };
+    } else {
+      settings = shared;
+    }
+    // the eval states every setting: no model recommendation is read here (the CLI passes the model's)
+    const plan = resolveDecoding(settings, {
+      heads: 3,
+      draftHead: config.kind === 'chain',
+      ...(tables !== undefined && { tables }),
+    });
+    const c = plan.create();
+    return {
+      sampler: c.sampler,
+      processors: c.processors,
+      ...(c.drafter && { drafter: c.drafter }),
+      ...(c.verification === 'speculative' && { verifier: speculativeVerifier(c.sampler) }),
     };
   };
 }

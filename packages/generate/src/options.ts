@@ -18,7 +18,6 @@ import { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS } from './defaults.js'
 
 export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, DEFAULT_TREE_HEAD_ROWS } from './defaults.js';
 
-import './methods/builtins.js';
 import type { DecodingMethod } from './methods/decodingMethod.js';
 import { decodingMethod, decodingMethods, decodingModes, impliedMode, methodFor } from './methods/registry.js';
 import type { GenerateOptions, GenerationMode } from './types.js';

@@ -6,6 +6,7 @@ import {
   type Rng,
   type StepView,
 } from '@dynamojs/core';
+import { applyProcessors } from '@dynamojs/samplers';
 import type { TokenBuffer } from './buffers.js';
 
 /**
@@ -95,10 +96,9 @@ export class View implements StepView {
     } else if ((this.processedMask & bit) !== 0) {
       return buf;
     }
-    buf.set(raw);
     this.context.head = head;
     this.context.history = this.historyBuffer.view();
-    for (const p of this.processors) p.process(buf, this.context);
+    applyProcessors(this.processors, raw, buf, this.context);
     this.processedMask |= bit;
     return buf;
   }

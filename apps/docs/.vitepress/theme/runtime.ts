@@ -4,20 +4,20 @@
  * dynamically from the live examples' onMounted, never during server-side rendering.
  */
 import { type DecodingDefaults, isChainSampler, type MultiTokenModel, type Sampler } from '@dynamojs/core';
-import { type GenerationMode, type GenerationStats, stream } from '@dynamojs/generate';
+import {
+  type DecodingMode,
+  type DecodingPlan,
+  type GenerationMode,
+  type GenerationStats,
+  resolveDecoding,
+  stream,
+} from '@dynamojs/generate';
 import { loadModel, type ModelSource } from '@dynamojs/onnx/web';
 import {
   type CoOccurrenceTables,
   DEFAULT_MIN_DRAFT_PROBABILITY,
   DYNAMO_PRESETS,
-  dynamo,
-  dynamoChain,
-  dynamoTreeDrafter,
   loadCoOccurrenceTables,
-  recommendedDynamoOptions,
-  recommendedTreeBudget,
-  repetitionPenalty,
-  sampling,
 } from '@dynamojs/samplers';
 import { createTokenizer, type DynamoTokenizer } from '@dynamojs/tokenizer';
 import * as ort from 'onnxruntime-web';
@@ -327,51 +327,45 @@ export function panelCallbacks(
 }
 
 /**
- * The sampler each mode uses in the examples, with the model's decoding defaults (dynamo.json):
- * for `dynamo` the chain sampler with the draft head when the model ships one (`epsilon` is then its
- * back-off threshold), else the calibrated DynaMo preset; top-k sampling for `ar` and `verified`. The
- * repetition penalty is not here: it is a processor of every mode (see `run`).
+ * The decoding each mode runs in the examples — @dynamojs/generate's `resolveDecoding`, the one
+ * resolver `dynamo generate` and the AI SDK provider use, with the model's decoding defaults
+ * (dynamo.json): `dynamo` continues each pass with the draft head when the model ships one
+ * (`epsilon` is then its back-off threshold), else the calibrated DynaMo heads' sampler at eps_b
+ * `epsilon`; `verified` drafts with the best lossless drafter for the model and device (the draft
+ * head's chains with speculative sampling: exactly `ar`'s distribution); `ar` top-k sampling.
  */
-export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: number): Sampler {
-  const d = ref.decoding;
-  if (mode === 'dynamo' && ref.chain) {
-    return dynamoChain({
-      temperature: d.temperature,
-      topK: d.topK,
-      minDraftProbability: epsilon,
-      ...(ref.recommended?.chainLength !== undefined && { chainLength: ref.recommended.chainLength }),
-      ...(ref.recommended?.draftTemperatureRatio !== undefined && {
-        draftTemperatureRatio: ref.recommended.draftTemperatureRatio,
-      }),
-    });
-  }
-  if (mode === 'dynamo') {
-    return dynamo({
-      ...recommendedDynamoOptions(ref.recommended),
+export function decodingPlan(ref: Reference, mode: GenerationMode, epsilon: number): DecodingPlan {
+  return resolveDecoding(
+    {
+      mode: mode as DecodingMode,
+      ...(mode === 'dynamo' && (ref.chain ? { minDraftProbability: epsilon } : { epsilon })),
+    },
+    {
+      decoding: ref.recommended,
+      heads: ref.model.metadata.heads,
+      draftHead: ref.chain,
       tables: ref.tables,
-      epsilon,
-      topK: d.topK,
-      temperature: d.temperature,
+      device: ref.device,
       vocabSize: ref.tokenizer.vocabSize,
-    });
-  }
-  return sampling({ temperature: d.temperature, topK: d.topK });
+    },
+  );
 }
 
-/**
- * Drafted nodes per verification pass: on WebGPU a pass costs mostly dispatch overhead and extra
- * rows are nearly free, so trees are bigger there than on the CPU (WASM) — the samplers' choice.
- */
-export function treeBudget(device: string): number {
-  return recommendedTreeBudget(device);
+/** The sampler of {@link decodingPlan} (the custom-sampler example compares against it). */
+export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: number): Sampler {
+  return decodingPlan(ref, mode, epsilon).create({ draftHead: ref.baseModel.draftHead }).sampler;
 }
 
 /** Streams one generation, reporting every forward pass's tokens and text. */
 export async function run(options: RunOptions, callbacks: RunCallbacks): Promise<void> {
   const { ref, mode } = options;
-  const sampler = options.sampler ?? defaultSampler(ref, mode, options.epsilon);
-  // ar, and DynaMo's chains (the draft head reads the base-only graph's hidden states), run on the base graph
-  const model = mode === 'ar' || (mode === 'dynamo' && isChainSampler(sampler)) ? ref.baseModel : ref.model;
+  const plan = decodingPlan(ref, mode, options.epsilon);
+  const components = plan.create({ draftHead: ref.baseModel.draftHead });
+  const sampler = options.sampler ?? components.sampler;
+  // ar, DynaMo's chains and the draft head's drafts run on the base-only graph; a custom sampler
+  // (the sampler lab) on the base graph when it is a chain sampler or mode is ar
+  const base = options.sampler === undefined ? plan.graph === 'base' : mode === 'ar' || isChainSampler(sampler);
+  const model = base ? ref.baseModel : ref.model;
   const decoder = ref.tokenizer.createDecoder();
   const started = performance.now();
   let firstPassAt = 0;
@@ -382,13 +376,10 @@ export async function run(options: RunOptions, callbacks: RunCallbacks): Promise
     model,
     tokenizer: ref.tokenizer,
     prompt: options.prompt,
-    mode,
+    // the plan's processors (the repetition penalty) in every mode, so ar, dynamo and verified
+    // sample from one base distribution
+    ...components,
     sampler,
-    // The same processors in every mode, so ar, dynamo and verified sample from one base distribution.
-    processors: repetitionPenalty(ref.decoding.repetitionPenalty),
-    ...(mode === 'verified' && {
-      drafter: dynamoTreeDrafter({ tables: ref.tables, budget: treeBudget(ref.device) }),
-    }),
     maxNewTokens: options.maxNewTokens,
     seed: options.seed,
     ...(options.signal && { signal: options.signal }),

@@ -1,8 +1,17 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
-import { type GenerateResult, type GenerationMode, generate, MODES, stream } from '@dynamojs/generate';
-import { DYNAMO_PRESETS, type DynamoPreset, recommendedTreeBudget } from '@dynamojs/samplers';
-import { int, num, oneOf, parse, str } from '../args.js';
-import { DRAFTERS, defaultSettings, makeDrafter, makeProcessors, makeSampler } from '../samplerFactory.js';
+import {
+  type DecodingMode,
+  type DecodingPlan,
+  type GenerateResult,
+  type GenerationMode,
+  generate,
+  MODES,
+  resolveDecoding,
+  stream,
+} from '@dynamojs/generate';
+import type { CoOccurrenceTables } from '@dynamojs/samplers';
+import { int, oneOf, parse, str } from '../args.js';
+import { decodingSettings, loadPlanned, modelFor } from '../decodingFlags.js';
 import {
   type CliContext,
   compareLine,
@@ -109,95 +118,51 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   const maxNewTokens = int(values, 'max-tokens', { min: 1 }) ?? 128;
   const seed = int(values, 'seed', { min: 0 });
   const threads = int(values, 'threads', { min: 1 });
-  const epsilon = num(values, 'epsilon', { min: 0, max: 1 });
-  const overrides = {
-    greedy: values.greedy === true,
-    temperature: num(values, 'temperature', { min: 0, minExclusive: true }),
-    topK: int(values, 'top-k', { min: 1 }),
-    repetitionPenalty: num(values, 'repetition-penalty', { min: 0, minExclusive: true }),
-    alpha: num(values, 'alpha', { min: 0 }),
-    blur: int(values, 'blur', { min: 1 }),
-    epsilon,
-    preset: oneOf(values, 'preset', Object.keys(DYNAMO_PRESETS) as DynamoPreset[]),
-    minDraftProbability: num(values, 'min-draft-p', { min: 0, max: 1 }),
-    chainLength: int(values, 'chain-length', { min: 1, max: 16 }),
-  };
-  const joint = oneOf(values, 'joint', ['chain', 'heads'] as const);
+  const settings = decodingSettings(values);
   const stop = values.stop as string[] | undefined;
-  const drafterKind = oneOf(values, 'drafter', DRAFTERS) ?? 'auto';
-  const treeBudgetFlag = int(values, 'tree-budget', { min: 1, max: 4096 });
-  const verification = oneOf(values, 'verification', ['match', 'speculative'] as const);
   const headRows = headRowsFlag(values);
   const json = values.json === true;
-
   const compare = values.compare === true;
-  // n-gram and draft-head drafts need no extra head: verify them on the base-only graph (no head
-  // layers to pay for).
-  const baseVerifies = mode === 'verified' && (drafterKind === 'ngram' || drafterKind === 'head');
-  const bundle = await ctx.loader({
-    modelPath: str(values, 'model'),
-    device,
-    threads,
-    multi: mode === 'dynamo' && joint !== 'heads' ? 'unless-draft-head' : mode !== 'ar' && !baseVerifies,
-    base: mode === 'ar' || compare || baseVerifies,
-    draftHead: (mode === 'dynamo' && joint !== 'heads') || (mode === 'verified' && drafterKind === 'head'),
-    tables: mode === 'dynamo' || (mode === 'verified' && drafterKind !== 'top1'),
-  });
-  if (joint === 'chain' && bundle.draftHead !== true) {
-    await bundle.dispose();
-    throw new DynamoError(
-      DynamoErrorCode.INVALID_OPTION,
-      `--joint chain needs a model folder with a draft head (a "draft-head" file in dynamo.json); ${bundle.dir} has none. Use --joint heads.`,
-      { details: { option: 'joint', actual: 'chain' } },
-    );
-  }
-  // DynaMo continues the base with the draft head on the base-only graph when the model has one
-  const chain = bundle.draftHead === true;
+
+  // What runs on what: the one resolver, from the flags and what the folder ships (its manifest).
+  // --compare: ar first, then the mode, with one seed
+  const sequence: GenerationMode[] = compare && mode !== 'ar' ? ['ar', mode] : [mode];
+  const { bundle, planned: plans } = await loadPlanned(
+    ctx,
+    { modelPath: str(values, 'model'), device, threads },
+    (context) =>
+      new Map(sequence.map((m) => [m, resolveDecoding({ ...settings, mode: m as DecodingMode }, context)] as const)),
+    (planned) => [...planned.values()],
+    mode === 'ar'
+      ? { multi: false, base: true, tables: false }
+      : { multi: true, base: true, draftHead: true, tables: true },
+  );
+  const plan = plans.get(mode) as DecodingPlan;
   let cleanup = () => {};
   try {
-    const modelOf = (m: GenerationMode) => {
-      const model =
-        m === 'ar' || (m === 'verified' && baseVerifies) || (m === 'dynamo' && chain) ? bundle.baseModel : bundle.model;
-      if (model === undefined) throw new DynamoError(DynamoErrorCode.INTERNAL, 'No model was loaded.');
-      return model;
+    for (const note of plan.notes) ctx.stderr.write(`note: ${bundle.dir} ${note}.\n`);
+    const runtime = {
+      tables: bundle.tables as CoOccurrenceTables | undefined,
+      draftHead: bundle.baseModel?.draftHead,
+      device: bundle.device,
     };
-    const model = modelOf(mode);
-    const treeBudget = treeBudgetFlag ?? recommendedTreeBudget(bundle.device);
-    const settings = defaultSettings(model.metadata.decoding ?? bundle.model?.metadata.decoding, overrides);
-    if (mode === 'dynamo' && !chain && bundle.tables === undefined) {
-      ctx.stderr.write(`note: ${bundle.dir} has no ngrams.bin: DynaMo runs without co-occurrence masking.\n`);
-    }
     // Ctrl-C stops the generation after the current pass; the partial text and statistics still print.
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     cleanup = () => process.off('SIGINT', onSigint);
     const optionsFor = (m: GenerationMode, tokens: number, s: number | undefined) => {
-      const sampler = makeSampler(m, settings, bundle.tables, chain);
-      const drafter =
-        m === 'verified'
-          ? makeDrafter(
-              drafterKind,
-              settings,
-              bundle.tables,
-              modelOf(m).metadata.heads,
-              treeBudget,
-              bundle.baseModel?.draftHead,
-            )
-          : undefined;
+      const p = plans.get(m) as DecodingPlan;
+      const components = p.create(runtime);
       return {
-        sampler,
+        sampler: components.sampler,
         options: {
           signal: controller.signal,
-          model: modelOf(m),
+          model: modelFor(p, bundle),
           tokenizer: bundle.tokenizer,
           prompt,
-          mode: m,
-          sampler,
-          processors: makeProcessors(settings),
-          ...(drafter && { drafter }),
+          ...components,
           ...(headRows && m === 'verified' && { headRows }),
-          ...(verification && m === 'verified' && { verification }),
           maxNewTokens: tokens,
           ...(s !== undefined && { seed: s }),
           ...(stop !== undefined && { stop }),
@@ -205,9 +170,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
       };
     };
     const runs: { mode: GenerationMode; result: GenerateResult }[] = [];
-    // --compare: ar first, then the mode, with one seed; both warmed up untimed first, so neither
-    // pays the process's first-run costs.
-    const sequence: GenerationMode[] = compare && mode !== 'ar' ? ['ar', mode] : [mode];
+    // --compare: both warmed up untimed first, so neither pays the process's first-run costs.
     const runSeed = seed ?? (compare ? Math.floor(Math.random() * 2 ** 31) : undefined);
     if (compare) {
       for (const m of sequence) await generate(optionsFor(m, Math.min(8, maxNewTokens), runSeed).options);
@@ -223,7 +186,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
           runs.push({ mode: m, result: r });
           if (json) {
             ctx.stdout.write(
-              `${JSON.stringify({ prompt, mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings })}\n`,
+              `${JSON.stringify({ prompt, mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings: plans.get(m)?.settings })}\n`,
             );
           } else {
             ctx.stdout.write('\n');
@@ -234,16 +197,16 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     }
     if (compare && !json && runs.length === 2) {
       // DynaMo with the draft head at the model's own settings: what dynamo eval measured for them
-      const d = model.metadata.decoding;
+      const d = (bundle.model ?? bundle.baseModel)?.metadata.decoding;
+      const r = plan.settings;
       const modelSettings =
-        chain &&
-        mode === 'dynamo' &&
-        d?.minDraftProbability === settings.minDraftProbability &&
-        (d?.draftTemperatureRatio ?? 1) === settings.draftTemperatureRatio &&
-        (d?.chainLength ?? settings.chainLength) === settings.chainLength &&
-        overrides.temperature === undefined &&
-        overrides.topK === undefined &&
-        overrides.repetitionPenalty === undefined;
+        plan.method === 'dynamo-chain' &&
+        d?.minDraftProbability === r.minDraftProbability &&
+        (d?.draftTemperatureRatio ?? 1) === r.draftTemperatureRatio &&
+        (d?.chainLength ?? r.chainLength) === r.chainLength &&
+        settings.temperature === undefined &&
+        settings.topK === undefined &&
+        settings.repetitionPenalty === undefined;
       const note = modelSettings
         ? "lossy, drafted by the model's draft head; at these settings (the model's) it meets dynamo eval's same-quality criterion vs ar"
         : undefined;

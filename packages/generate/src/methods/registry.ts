@@ -1,8 +1,9 @@
 import { DynamoError, DynamoErrorCode, invalidOption, type MultiTokenModel, type Sampler } from '@dynamojs/core';
+import { BUILTIN_METHODS } from './builtins.js';
 import type { DecodingMethod, RegisterOptions } from './decodingMethod.js';
 
 /** The registered methods, in registration order (lookups try the latest first). */
-const methods: DecodingMethod[] = [];
+const methods: DecodingMethod[] = [...BUILTIN_METHODS];
 
 /**
  * Registers a decoding method under its name. Returns a function that unregisters it. Throws

@@ -48,6 +48,8 @@ export interface DecodingContext {
 export interface DecodingRuntime {
   readonly draftHead?: DraftHead;
   readonly tables?: CoOccurrenceTables;
+  /** The device the model landed on, when the context did not know it (sets the default tree budget). */
+  readonly device?: string;
 }
 
 /** generate()'s decoding options for one generation (fresh objects: samplers keep per-run state). */
@@ -192,7 +194,7 @@ export function resolveDecoding(settings: DecodingSettings = {}, context: Decodi
     }
     if (mode === 'ar') return { mode, sampler: plain(), processors };
     const sampler = plain();
-    const budget = treeBudget ?? recommendedTreeBudget(context.device);
+    const budget = s.treeBudget ?? recommendedTreeBudget(runtime.device ?? context.device);
     let d: Drafter;
     switch (drafter) {
       case 'head': {

@@ -7,19 +7,9 @@ import {
   type ForwardResult,
   now,
 } from '@dynamojs/core';
+import { DraftHeadRollout } from '@dynamojs/samplers';
 import { checkEmission, checkToken } from './checks.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
-
-/** A ForwardResult over one row of draft-head logits, so the sampler's view reads it as head 0. */
-class DraftRow implements ForwardResult {
-  readonly heads = 1;
-  readonly positionCount = 1;
-  readonly headPositionCount = 0;
-  row: Float32Array = new Float32Array(0);
-  logits(): Float32Array {
-    return this.row;
-  }
-}
 
 /**
  * `'dynamo'` with a {@link ChainSampler} and a model with a draft head: each pass runs the base
@@ -32,26 +22,23 @@ class DraftRow implements ForwardResult {
 export class ChainStrategy implements DecodeStrategy {
   private readonly ctx: StrategyContext;
   private readonly sampler: ChainSampler;
-  private readonly head: DraftHead;
+  /** The draft head's roll-out: its hidden state, and its logits as a one-row result for the view. */
+  private readonly rollout: DraftHeadRollout;
   private readonly forward: ForwardOptions;
   private readonly pending: Int32Array;
   private readonly pendingViews: Int32Array[] = [];
   private pendingLength = 0;
-  private readonly row = new DraftRow();
-  private readonly hidden: Float32Array;
-  /** Draft-head steps run, and their time plus the sampler's `extend`. */
-  private draftSteps = 0;
+  /** Time of the draft-head steps (`rollout.steps`) plus the sampler's `extend`. */
   private draftMs = 0;
 
   constructor(ctx: StrategyContext, sampler: ChainSampler, head: DraftHead) {
     this.ctx = ctx;
     this.sampler = sampler;
-    this.head = head;
+    this.rollout = new DraftHeadRollout(head);
     this.forward = { positions: 'last', headPositions: 'none', signal: ctx.opts.signal };
     const n = sampler.chainLength;
     this.pending = new Int32Array(n);
     for (let i = 0; i <= n; i++) this.pendingViews.push(this.pending.subarray(0, i));
-    this.hidden = new Float32Array(head.hiddenSize);
   }
 
   nextPass(prefill: boolean): Pass {
@@ -60,11 +47,12 @@ export class ChainStrategy implements DecodeStrategy {
   }
 
   report(): { draftHead: { steps: number; ms: number } } | undefined {
-    return this.draftSteps > 0 ? { draftHead: { steps: this.draftSteps, ms: this.draftMs } } : undefined;
+    const steps = this.rollout.steps;
+    return steps > 0 ? { draftHead: { steps, ms: this.draftMs } } : undefined;
   }
 
   async afterPass(result: ForwardResult): Promise<void> {
-    const { ctx, sampler, head } = this;
+    const { ctx, sampler, rollout } = this;
     const { model, signal } = ctx.opts;
     const vocabSize = model.metadata.vocabSize;
     const view = ctx.view;
@@ -83,22 +71,19 @@ export class ChainStrategy implements DecodeStrategy {
           `The model "${model.metadata.name}" returned no hidden state (ForwardResult.hidden), which its draft head needs.`,
         );
       }
-      this.hidden.set(hiddenOf.call(result));
+      rollout.start(hiddenOf.call(result));
     }
     this.pending[this.pendingLength++] = token;
     if (!ctx.output.emit(token)) return;
     for (let depth = 1; depth < room; depth++) {
       const start = now();
-      const step = await head.step(this.hidden, token, signal);
-      this.draftSteps++;
-      this.row.row = step.logits;
-      view.at(this.row, undefined);
+      await rollout.step(token, signal);
+      view.at(rollout.result, undefined);
       view.maxTokens = 1;
       const next = sampler.extend(view, depth);
       this.draftMs += now() - start;
       if (next === -1) break;
       checkToken(`Sampler "${sampler.name}" extended with`, next, depth, vocabSize);
-      this.hidden.set(step.hidden);
       token = next;
       this.pending[this.pendingLength++] = token;
       if (!ctx.output.emit(token)) return;

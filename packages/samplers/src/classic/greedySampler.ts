@@ -54,9 +54,7 @@ export class GreedySampler implements DistributionSampler {
       this.out[0] = argmax(raw);
     } else {
       const buf = (this.scratch = ensureFloat32(this.scratch, raw.length));
-      buf.set(raw);
-      this.processors.process(buf, this.context.set(0, view.history));
-      this.out[0] = argmax(buf);
+      this.out[0] = argmax(this.processors.apply(raw, this.context.set(0, view.history), buf));
     }
     return this.out;
   }

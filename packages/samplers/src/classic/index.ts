@@ -16,6 +16,7 @@ export type { SamplingOptions } from './multinomialSampler.js';
 export { MultinomialSampler, sampling } from './multinomialSampler.js';
 export { NoRepeatNgramProcessor, noRepeatNgram } from './noRepeatNgram.js';
 export {
+  applyProcessors,
   MutableProcessorContext,
   PerHeadProcessor,
   ProcessorPipeline,

@@ -53,9 +53,7 @@ export class MultinomialSampler implements DistributionSampler {
         { details: { option: 'out', expected: raw.length, actual: out.length } },
       );
     }
-    out.set(raw);
-    this.processors.process(out, this.context.set(0, view.history));
-    softmax(out, out);
+    softmax(this.processors.apply(raw, this.context.set(0, view.history), out), out);
   }
 }
 

@@ -27,13 +27,34 @@ export class ProcessorPipeline implements LogitsProcessor {
     for (let i = 0; i < ps.length; i++) (ps[i] as LogitsProcessor).process(logits, context);
   }
 
-  /** Copies `row` into scratch, processes the copy and returns it. No allocation after the first call. */
+  /**
+   * Copies `row` into `out` (default: the pipeline's own scratch), processes the copy and returns
+   * it ({@link applyProcessors}). No allocation after the first call.
+   */
   apply(row: ArrayLike<number>, context: ProcessorContext, out?: Float32Array): Float32Array {
-    const dst = out ?? (this.scratch = ensureFloat32(this.scratch, row.length));
-    dst.set(row);
-    this.process(dst, context);
-    return dst;
+    return applyProcessors(
+      this.processors,
+      row,
+      out ?? (this.scratch = ensureFloat32(this.scratch, row.length)),
+      context,
+    );
   }
+}
+
+/**
+ * Processed logits from a read-only row: copies `row` into `out` (same length) and runs
+ * `processors` on the copy, in order, with `context`; returns `out`. The one copy-then-process
+ * kernel of the samplers, drafters, the DynaMo sampler and generation's step view. No allocation.
+ */
+export function applyProcessors(
+  processors: readonly LogitsProcessor[],
+  row: ArrayLike<number>,
+  out: Float32Array,
+  context: ProcessorContext,
+): Float32Array {
+  out.set(row);
+  for (let i = 0; i < processors.length; i++) (processors[i] as LogitsProcessor).process(out, context);
+  return out;
 }
 
 /**

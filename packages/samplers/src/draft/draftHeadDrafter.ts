@@ -16,6 +16,7 @@ import { multinomial } from '../classic/multinomial.js';
 import { MutableProcessorContext } from '../classic/processorPipeline.js';
 import { softmax } from '../classic/softmax.js';
 import { checkNextToken } from './checkNextToken.js';
+import { DraftHeadRollout } from './draftHeadRollout.js';
 
 export interface DraftHeadDrafterOptions extends ClassicProcessorOptions {
   /** The model's draft head (`model.draftHead`, loaded with `draftHead: true`). */
@@ -44,14 +45,15 @@ export interface DraftHeadDrafterOptions extends ClassicProcessorOptions {
 export class DraftHeadDrafter implements Drafter {
   readonly name: string;
   readonly heads = 1;
-  private readonly head: DraftHead;
+  private readonly rollout: DraftHeadRollout;
   private readonly depth: number;
   private readonly draw: 'sample' | 'argmax';
   private readonly processors;
   private readonly context = new MutableProcessorContext();
-  private readonly hidden: Float32Array;
   private readonly tokens: Int32Array;
   private readonly chain: Int32Array;
+  /** `[next, d_1, …, d_i]` (what the processors see as pending), one view per length. */
+  private readonly chainViews: Int32Array[] = [];
   private readonly q: Float32Array[] = [];
   private readonly p: Float64Array;
   /** The returned drafts, one per chain length (no allocation per pass). */
@@ -71,16 +73,16 @@ export class DraftHeadDrafter implements Drafter {
     }
     checkInteger('head.hiddenSize', head.hiddenSize, { min: 1 });
     checkInteger('head.vocabSize', head.vocabSize, { min: 1 });
-    this.head = head;
     this.depth = depth === undefined ? 3 : checkInteger('depth', depth, { min: 1, max: 16 });
     this.draw = draw === undefined ? 'sample' : checkEnum('draw', draw, ['sample', 'argmax'] as const);
     if (processing.temperature !== undefined)
       checkNumber('temperature', processing.temperature, { min: 0, minExclusive: true });
     this.processors = classicProcessors(processing);
     this.name = name ?? `draft-head(${this.draw}, depth ${this.depth})`;
-    this.hidden = new Float32Array(head.hiddenSize);
+    this.rollout = new DraftHeadRollout(head);
     this.tokens = new Int32Array(this.depth);
     this.chain = new Int32Array(this.depth + 1);
+    for (let i = 0; i <= this.depth; i++) this.chainViews.push(this.chain.subarray(0, i));
     this.p = new Float64Array(this.depth);
     for (let i = 0; i < this.depth; i++) this.q.push(new Float32Array(head.vocabSize));
     const probability = (i: number) => this.p[i] as number;
@@ -102,31 +104,30 @@ export class DraftHeadDrafter implements Drafter {
         `Drafter "${this.name}" continues the base's hidden state, and this model returns none (metadata.hiddenSize).`,
       );
     }
-    if (view.vocabSize !== this.head.vocabSize) {
+    const headVocabulary = this.rollout.head.vocabSize;
+    if (view.vocabSize !== headVocabulary) {
       throw new DynamoError(
         DynamoErrorCode.MODEL_FORMAT,
-        `Drafter "${this.name}": the draft head's vocabulary (${this.head.vocabSize}) is not the model's (${view.vocabSize}).`,
-        { details: { expected: view.vocabSize, actual: this.head.vocabSize } },
+        `Drafter "${this.name}": the draft head's vocabulary (${headVocabulary}) is not the model's (${view.vocabSize}).`,
+        { details: { expected: view.vocabSize, actual: headVocabulary } },
       );
     }
     if (n <= 0) return this.points[0] as Draft;
-    this.hidden.set(hidden);
+    this.rollout.start(hidden);
     const chain = this.chain;
     chain[0] = next;
     let token = next;
     for (let i = 0; i < n; i++) {
-      const step = await this.head.step(this.hidden, token, view.signal);
+      const logits = await this.rollout.step(token, view.signal);
       const q = this.q[i] as Float32Array;
-      checkLogits(step.logits, 0, view.vocabSize);
-      q.set(step.logits);
+      checkLogits(logits, 0, view.vocabSize);
       // the repetition penalty (and any custom processor) sees the history and the chain so far
-      this.processors.process(q, this.context.set(0, view.history, chain.subarray(0, i + 1)));
+      this.processors.apply(logits, this.context.set(0, view.history, this.chainViews[i + 1] as Int32Array), q);
       softmax(q, q);
       token = this.draw === 'argmax' ? argmax(q) : multinomial(q, view.rng);
       this.tokens[i] = token;
       this.p[i] = q[token] as number;
       chain[i + 1] = token;
-      this.hidden.set(step.hidden);
     }
     return (this.draw === 'argmax' ? this.points[n] : this.sampled[n]) as Draft;
   }

@@ -7,12 +7,10 @@ import {
   type StepView,
   type SyncDrafter,
 } from '@dynamojs/core';
-import { CoOccurrenceWeights } from '../dynamo/coOccurrenceMask.js';
-import { HeadTopK, selectHeadTopK } from '../dynamo/headTopK.js';
-import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
+import { selectHeadTopK } from '../dynamo/headTopK.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { CandidateTrie } from './candidateTrie.js';
-import { checkNextToken } from './checkNextToken.js';
+import { ConditionalJoint } from './conditionalJoint.js';
 import { DEFAULT_TREE_BUDGET } from './treeBudget.js';
 import { addPromptLookup, extendWithTables, TreeSourceScratch } from './treeSources.js';
 
@@ -75,13 +73,12 @@ export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): SyncDrafte
   const gamma = checkNumber('headWeight', options.headWeight ?? 0.25, { min: 0, max: 1 });
   const tableDepth = checkInteger('tableDepth', options.tableDepth ?? 1, { min: 0, max: 16 });
   const lookup = options.promptLookup ?? true;
-  const weights = new CoOccurrenceWeights(tables, alpha);
-  const h1 = new HeadTopK(width, tables.vocabSize);
-  const h2 = new HeadTopK(width, tables.vocabSize);
+  const joint = new ConditionalJoint(tables, alpha, width);
+  const h1 = joint.head1;
+  const h2 = joint.head2;
   const trie = new CandidateTrie();
   const scratch = new TreeSourceScratch();
-  /** Joint values of the current x2's x3 candidates (by rank in head 2), and of the pairs. */
-  const pairValue = new Float64Array(width);
+  /** Joint values of the current x2's x3 candidates, by rank in head 2. */
   const tripleValue = new Float64Array(width);
   const depth2 = new Int32Array(width * width);
   const leaves = new Int32Array(width * width + width);
@@ -89,9 +86,7 @@ export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): SyncDrafte
   return {
     name: options.name ?? 'dynamo-tree',
     draft(view: StepView, next: number): Draft {
-      const V = view.vocabSize;
-      checkTablesVocabulary(tables.vocabSize, V);
-      checkNextToken(next, V);
+      joint.check(view.vocabSize, next);
       const maxDepth = view.maxTokens - 1;
       if (maxDepth <= 0) return EMPTY;
       trie.reset();
@@ -102,41 +97,27 @@ export function dynamoTreeDrafter(options: DynamoTreeDrafterOptions): SyncDrafte
         const useHead2 = view.heads >= 3 && maxDepth >= 2;
         if (useHead2) selectHeadTopK(view.logits(2), width, temperature, h2, 2);
         // Pairs (next, b) and triplets (next, b, c) that the tables have, with b, c in the heads' top-k.
-        pairValue.fill(0);
-        let pairSum = 0;
-        const bOff = tables.bigramOffsets;
-        const bIds = tables.bigramIds;
-        for (let x = bOff[next] as number, end = bOff[next + 1] as number; x < end; x++) {
-          const rb = (h1.rank[bIds[x] as number] as number) - 1;
-          if (rb < 0) continue;
-          const v = (h1.probs[rb] as number) * weights.bigram(next, x);
-          pairValue[rb] = v;
-          pairSum += v;
-        }
+        joint.listPairs(next);
+        const pairSum = joint.pairSum;
         let count2 = 0;
         for (let rb = 0; rb < h1.count; rb++) {
           const p = h1.probs[rb] as number;
-          const masked = pairSum > 0 ? (pairValue[rb] as number) / pairSum : p;
-          const b = h1.ids[rb] as number;
-          const node = trie.add(-1, b, (1 - gamma) * masked + gamma * p);
+          const pair = joint.pairOf[rb] as number;
+          const masked = pairSum > 0 ? (pair >= 0 ? (joint.pairValue[pair] as number) : 0) / pairSum : p;
+          const node = trie.add(-1, h1.ids[rb] as number, (1 - gamma) * masked + gamma * p);
           if (!useHead2 || h2.count === 0) {
             leaves[leafCount++] = node;
             continue;
           }
-          // x3 under (next, b): the trigram row of bigram entry (next, b).
+          // x3 under (next, b): the triplets of pair (next, b), by rank of c.
           tripleValue.fill(0);
           let tripleSum = 0;
-          const e = tables.findBigram(next, b);
-          const tOff = tables.trigramOffsets;
-          const tIds = tables.trigramIds;
-          if (e >= 0 && tOff !== undefined && tIds !== undefined) {
-            for (let y = tOff[e] as number, end = tOff[e + 1] as number; y < end; y++) {
-              const rc = (h2.rank[tIds[y] as number] as number) - 1;
-              if (rc < 0) continue;
-              const v = (h2.probs[rc] as number) * weights.trigram(next, b, y);
-              tripleValue[rc] = v;
-              tripleSum += v;
-            }
+          const start = joint.triples;
+          const end = pair >= 0 ? start + joint.addTriples(next, pair, false) : start;
+          for (let t = start; t < end; t++) {
+            const v = joint.tripleValue[t] as number;
+            tripleValue[joint.tripleC[t] as number] = v;
+            tripleSum += v;
           }
           const s = trie.scoreOf(node);
           for (let rc = 0; rc < h2.count; rc++) {

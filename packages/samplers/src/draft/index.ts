@@ -3,8 +3,10 @@
  * candidates — that the base head then checks in one pass.
  */
 export { CandidateTrie } from './candidateTrie.js';
+export { ConditionalJoint } from './conditionalJoint.js';
 export type { DraftHeadDrafterOptions } from './draftHeadDrafter.js';
 export { DraftHeadDrafter, draftHeadDrafter } from './draftHeadDrafter.js';
+export { DraftHeadRollout } from './draftHeadRollout.js';
 export type { DynamoDrafterOptions } from './dynamoDrafter.js';
 export { dynamoDrafter } from './dynamoDrafter.js';
 export type { DynamoTreeDrafterOptions } from './dynamoTreeDrafter.js';

@@ -2,7 +2,7 @@ import { checkInteger, type Draft, type LogitsProcessor, type StepView, type Syn
 import { argmax } from '../classic/argmax.js';
 import { checkLogits } from '../classic/checkLogits.js';
 import { checkProcessor } from '../classic/classicProcessors.js';
-import { MutableProcessorContext } from '../classic/processorPipeline.js';
+import { applyProcessors, MutableProcessorContext } from '../classic/processorPipeline.js';
 import { maxOf } from '../classic/softmax.js';
 import { ensureFloat32 } from '../util/scratch.js';
 
@@ -32,7 +32,8 @@ export interface TopOneDrafterOptions {
  */
 export class TopOneDrafter implements SyncDrafter {
   readonly name = 'top-one';
-  private readonly processors: LogitsProcessor | undefined;
+  /** The `processors` option as a list (empty: none). */
+  private readonly processors: readonly LogitsProcessor[];
   private readonly maxDraft: number;
   private readonly check: boolean;
   private readonly context = new MutableProcessorContext();
@@ -43,7 +44,7 @@ export class TopOneDrafter implements SyncDrafter {
   private readonly result: { tokens: Int32Array } = { tokens: new Int32Array(0) };
 
   constructor(options: TopOneDrafterOptions = {}) {
-    this.processors = options.processors === undefined ? undefined : checkProcessor('processors', options.processors);
+    this.processors = options.processors === undefined ? [] : [checkProcessor('processors', options.processors)];
     this.maxDraft =
       options.maxDraft === undefined
         ? Number.POSITIVE_INFINITY
@@ -64,10 +65,10 @@ export class TopOneDrafter implements SyncDrafter {
       const raw = view.logits(h);
       if (this.check) checkLogits(raw, h, view.vocabSize);
       let row: Float32Array = raw;
-      if (this.processors !== undefined) {
-        row = this.scratch = ensureFloat32(this.scratch, raw.length);
-        row.set(raw);
-        this.processors.process(row, this.context.set(h, view.history, this.cached(this.pendingViews, 0, h)));
+      if (this.processors.length > 0) {
+        this.scratch = ensureFloat32(this.scratch, raw.length);
+        const context = this.context.set(h, view.history, this.cached(this.pendingViews, 0, h));
+        row = applyProcessors(this.processors, raw, this.scratch, context);
       }
       if (maxOf(row) === Number.NEGATIVE_INFINITY) {
         // The processors masked every token of this head: end the draft here (a shorter draft is

@@ -10,6 +10,7 @@ import {
   type StepView,
 } from '@dynamojs/core';
 import { allMaskedError } from '../classic/checkLogits.js';
+import { applyProcessors } from '../classic/processorPipeline.js';
 import { checkTablesVocabulary } from '../tables/checkTablesVocabulary.js';
 import type { CoOccurrenceTables } from '../tables/coOccurrenceTables.js';
 import { adaptiveThreshold } from './adaptiveThreshold.js';
@@ -33,10 +34,11 @@ import { type StaticThresholdMode, staticThresholdAt, staticThresholdValue } fro
  * Named sets of defaults (docs/dynamo-sampler.md):
  * - `'calibrated'` (the default): the thresholds and the back-off decide only HOW MANY tokens to
  *   emit; the n-gram itself is drawn from the whole masked, weighted, renormalised joint, built
- *   from the heads at temperature 1, with a context penalty on cells — it keeps one-token
- *   sampling's quality figures at ~2.5–2.9 tokens per pass on the reference model;
+ *   from the extra heads at temperature 1, with alpha 0.9, a context penalty of 4 on cells and
+ *   eps_b 0.05 — it keeps one-token sampling's quality figures at ~2.5–2.9 tokens per pass on the
+ *   reference model;
  * - `'paper'`: Algorithm 1 read literally — the n-gram is drawn from the thresholded joint, built at
- *   the sampling temperature, no context penalty, eps_b 0.5.
+ *   the sampling temperature, alpha 1, no context penalty, eps_b 0.5.
  * Options given explicitly always win over the preset's.
  */
 export const DYNAMO_PRESETS = {
@@ -64,7 +66,7 @@ export type DynamoDraw = 'joint' | 'thresholded';
 export interface DynamoOptions {
   /** The defaults of the options below: 'calibrated' (default) or 'paper'. See {@link DYNAMO_PRESETS}. */
   readonly preset?: DynamoPreset;
-  /** eps_b ∈ [0, 1], the speed/quality knob: 0 emits as many tokens as survive masking, 1 is plain top-k sampling. Default 0.1 ('calibrated'), 0.5 ('paper'). */
+  /** eps_b ∈ [0, 1], the speed/quality knob: 0 emits as many tokens as survive masking, 1 is plain top-k sampling. Default 0.05 ('calibrated'), 0.5 ('paper'). */
   readonly epsilon?: number;
   /** Where the emitted n-gram is drawn from (see {@link DynamoDraw}). Default 'joint' ('calibrated'), 'thresholded' ('paper'). */
   readonly draw?: DynamoDraw;
@@ -79,10 +81,10 @@ export interface DynamoOptions {
   readonly headTemperature?: number | readonly number[];
   /**
    * Divides a cell once per token of it found in the last `repetitionWindow` history tokens (≥ 1;
-   * 1 = off). Default 3 ('calibrated'), 1 ('paper').
+   * 1 = off). Default 4 ('calibrated'), 1 ('paper').
    */
   readonly contextPenalty?: number;
-  /** Strength of the co-occurrence weighting, [p^(n-gram)/∏p^(token)]^alpha, ≥ 0 (0: binary mask). Default 1. */
+  /** Strength of the co-occurrence weighting, [p^(n-gram)/∏p^(token)]^alpha, ≥ 0 (0: binary mask). Default 0.9 ('calibrated'), 1 ('paper'). */
   readonly alpha?: number;
   /** Tokens kept per head. Default 50. */
   readonly topK?: number;
@@ -349,11 +351,9 @@ export function dynamo(options: DynamoOptions = {}): DynamoSampler {
     if (processors.length === 0) return raw;
     let buf = processed[h];
     if (buf === undefined || buf.length !== raw.length) buf = processed[h] = new Float32Array(raw.length);
-    buf.set(raw);
     processorContext.head = h;
     processorContext.history = view.history;
-    for (let i = 0; i < processors.length; i++) (processors[i] as LogitsProcessor).process(buf, processorContext);
-    return buf;
+    return applyProcessors(processors, raw, buf, processorContext);
   };
 
   const emit = (n: number, tokens: Int32Array): Int32Array => {
