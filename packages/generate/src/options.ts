@@ -7,6 +7,7 @@ import {
   type Drafter,
   DynamoError,
   DynamoErrorCode,
+  invalidOption,
   type LogitsProcessor,
   type MultiTokenModel,
   type Sampler,
@@ -74,13 +75,6 @@ export interface ResolvedOptions {
   readonly skipSpecialTokens: boolean;
 }
 
-/** DYNAMO_INVALID_OPTION naming the option (the value in `details`, not in the message). */
-function invalid(option: string, expected: string, actual?: unknown): never {
-  throw new DynamoError(DynamoErrorCode.INVALID_OPTION, `Option "${option}" must be ${expected}.`, {
-    details: { option, expected, actual },
-  });
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
@@ -92,7 +86,7 @@ function checkModel(model: unknown): MultiTokenModel {
     typeof model.createCache !== 'function' ||
     !isObject(model.metadata)
   ) {
-    invalid('model', 'a MultiTokenModel (metadata, createCache(), forward())', model);
+    invalidOption('model', 'a MultiTokenModel (metadata, createCache(), forward())', model);
   }
   const m = model as unknown as MultiTokenModel;
   const { heads, vocabSize, contextLength } = m.metadata;
@@ -110,7 +104,7 @@ function checkTokenizer(tokenizer: unknown, vocabSize: number): TextTokenizer | 
     typeof tokenizer.decode !== 'function' ||
     typeof tokenizer.createDecoder !== 'function'
   ) {
-    invalid('tokenizer', 'a TextTokenizer (encode(), decode(), createDecoder())', tokenizer);
+    invalidOption('tokenizer', 'a TextTokenizer (encode(), decode(), createDecoder())', tokenizer);
   }
   const t = tokenizer as unknown as TextTokenizer;
   if (typeof t.vocabSize === 'number' && t.vocabSize > vocabSize) {
@@ -132,7 +126,7 @@ function processorList(value: unknown): readonly LogitsProcessor[] {
   const list = Array.isArray(value) ? value : [value];
   list.forEach((p: unknown, i: number) => {
     if (!isObject(p) || typeof p.process !== 'function') {
-      invalid(
+      invalidOption(
         Array.isArray(value) ? `processors[${i}]` : 'processors',
         'a LogitsProcessor (an object with process(logits, context)) or an array of them',
         p,
@@ -144,9 +138,9 @@ function processorList(value: unknown): readonly LogitsProcessor[] {
 
 /** Validates every option; throws DYNAMO_INVALID_OPTION naming the first bad one. */
 export function resolveOptions(options: GenerateOptions): ResolvedOptions {
-  if (!isObject(options)) invalid('options', 'an object', options);
+  if (!isObject(options)) invalidOption('options', 'an object', options);
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) invalid(key, `a known option (one of ${[...KNOWN_OPTIONS].join(', ')})`, key);
+    if (!KNOWN_OPTIONS.has(key)) invalidOption(key, `a known option (one of ${[...KNOWN_OPTIONS].join(', ')})`, key);
   }
   const model = checkModel(options.model);
   const { vocabSize, contextLength } = model.metadata;
@@ -159,7 +153,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
 
   const sampler = options.sampler === undefined ? greedy() : options.sampler;
   if (!isObject(sampler) || typeof sampler.sample !== 'function') {
-    invalid('sampler', 'a Sampler (an object with sample(view))', sampler);
+    invalidOption('sampler', 'a Sampler (an object with sample(view))', sampler);
   }
   if (sampler.heads !== undefined) checkInteger('sampler.heads', sampler.heads, { min: 1 });
 
@@ -169,11 +163,11 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     const expected = `the name of a registered decoding method (${decodingMethods()
       .map((m) => JSON.stringify(m.name))
       .join(', ')})`;
-    if (typeof options.method !== 'string') invalid('method', expected, options.method);
+    if (typeof options.method !== 'string') invalidOption('method', expected, options.method);
     method = decodingMethod(options.method);
-    if (method === undefined) invalid('method', expected, options.method);
+    if (method === undefined) invalidOption('method', expected, options.method);
     if (options.mode !== undefined && options.mode !== method.mode) {
-      invalid('mode', `"${method.mode}" (the mode of method "${method.name}") or omitted`, options.mode);
+      invalidOption('mode', `"${method.mode}" (the mode of method "${method.name}") or omitted`, options.mode);
     }
     mode = method.mode;
   } else {
@@ -192,7 +186,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
 
   const drafter = options.drafter === undefined ? topOneDrafter() : options.drafter;
   if (!isObject(drafter) || typeof drafter.draft !== 'function') {
-    invalid('drafter', 'a Drafter (an object with draft(view, next))', drafter);
+    invalidOption('drafter', 'a Drafter (an object with draft(view, next))', drafter);
   }
   if (drafter.heads !== undefined) checkInteger('drafter.heads', drafter.heads, { min: 1 });
   const maxDraftTokens =
@@ -212,7 +206,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
       ? 'match'
       : checkEnum('verification', options.verification, ['match', 'speculative']);
   if (verification === 'speculative' && typeof (sampler as { distribution?: unknown }).distribution !== 'function') {
-    invalid(
+    invalidOption(
       'verification',
       `"match" for sampler "${String(sampler.name)}": "speculative" needs a sampler with distribution(view, out)`,
       verification,
@@ -221,7 +215,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   let verifier: Verifier;
   if (options.verifier !== undefined) {
     if (!isObject(options.verifier) || typeof options.verifier.verify !== 'function') {
-      invalid('verifier', 'a Verifier (an object with verify(view, candidates, out))', options.verifier);
+      invalidOption('verifier', 'a Verifier (an object with verify(view, candidates, out))', options.verifier);
     }
     verifier = options.verifier;
   } else {
@@ -231,12 +225,12 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   let stop: string[] = [];
   if (options.stop !== undefined) {
     const list = typeof options.stop === 'string' ? [options.stop] : options.stop;
-    if (!Array.isArray(list)) invalid('stop', 'a string or an array of strings', options.stop);
+    if (!Array.isArray(list)) invalidOption('stop', 'a string or an array of strings', options.stop);
     list.forEach((s: unknown, i: number) => {
-      if (typeof s !== 'string' || s.length === 0) invalid(`stop[${i}]`, 'a non-empty string', s);
+      if (typeof s !== 'string' || s.length === 0) invalidOption(`stop[${i}]`, 'a non-empty string', s);
     });
     stop = [...list];
-    if (stop.length > 0 && tokenizer === undefined) invalid('tokenizer', 'given when "stop" is used');
+    if (stop.length > 0 && tokenizer === undefined) invalidOption('tokenizer', 'given when "stop" is used');
   }
 
   let eos: number[];
@@ -246,7 +240,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     eos = id === undefined ? [] : [id];
   } else {
     const list = typeof options.eos === 'number' ? [options.eos] : options.eos;
-    if (!Array.isArray(list)) invalid('eos', 'a token id, an array of token ids or false', options.eos);
+    if (!Array.isArray(list)) invalidOption('eos', 'a token id, an array of token ids or false', options.eos);
     list.forEach((id: unknown, i: number) => {
       checkInteger(`eos[${i}]`, id, { min: 0, max: vocabSize - 1 });
     });
@@ -255,7 +249,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
 
   const signal = options.signal;
   if (signal !== undefined && (!isObject(signal) || typeof signal.aborted !== 'boolean')) {
-    invalid('signal', 'an AbortSignal', signal);
+    invalidOption('signal', 'an AbortSignal', signal);
   }
   const seed = options.seed === undefined ? undefined : checkNumber('seed', options.seed);
   const truncate = options.truncate === undefined ? 'none' : checkEnum('truncate', options.truncate, ['none', 'left']);
@@ -265,24 +259,24 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   // The prompt.
   let ids: ArrayLike<number>;
   if (options.prompt !== undefined && options.inputIds !== undefined) {
-    invalid('prompt', 'given alone (not together with "inputIds")');
+    invalidOption('prompt', 'given alone (not together with "inputIds")');
   }
   if (options.prompt !== undefined) {
-    if (typeof options.prompt !== 'string') invalid('prompt', 'a string', options.prompt);
-    if (tokenizer === undefined) invalid('tokenizer', 'given when "prompt" is a string');
+    if (typeof options.prompt !== 'string') invalidOption('prompt', 'a string', options.prompt);
+    if (tokenizer === undefined) invalidOption('tokenizer', 'given when "prompt" is a string');
     ids = tokenizer.encode(options.prompt, { addSpecialTokens });
   } else if (options.inputIds !== undefined) {
     const v = options.inputIds as unknown;
     if (!isObject(v) || typeof (v as { length?: unknown }).length !== 'number') {
-      invalid('inputIds', 'an array of token ids', v);
+      invalidOption('inputIds', 'an array of token ids', v);
     }
     ids = options.inputIds;
   } else {
-    invalid('prompt', 'given (or "inputIds")');
+    invalidOption('prompt', 'given (or "inputIds")');
   }
   if (ids.length === 0) {
     const bos = model.metadata.specialTokens?.bos ?? tokenizer?.specialTokens?.bos;
-    if (bos === undefined) invalid(options.prompt !== undefined ? 'prompt' : 'inputIds', 'at least one token');
+    if (bos === undefined) invalidOption(options.prompt !== undefined ? 'prompt' : 'inputIds', 'at least one token');
     ids = [bos];
   }
   checkTokenIds(ids, vocabSize, 'prompt token id');

@@ -44,7 +44,7 @@ Options:
   --epsilon N                 DynaMo heads: threshold eps_b in [0, 1] (default: the model's, else 0.5)
   --max-tokens N              most new tokens (default 128)
   --seed N                    RNG seed (default: random)
-  --greedy                    argmax instead of sampling (ar, verified)
+  --greedy                    argmax instead of sampling (ar, verified; dynamo: the heads' top-1)
   --temperature N             sampling temperature (default: the model's, else 0.7)
   --top-k N                   top-k (default: the model's, else 50)
   --repetition-penalty N      (default: the model's, else 1.1; 1 with --greedy)
@@ -59,13 +59,16 @@ Options:
                               lookup); ngram: tables + prompt lookup, checked on the base-only
                               graph (no heads: the fastest on a CPU); top1: per-head top-1 chains;
                               dynamo / dynamo-sample: the DynaMo joint's best / a sampled cell as
-                              a chain. auto (default): tree when the model has ngrams.bin, else
-                              top1 (or ngram on a 1-head model)
+                              a chain. auto (default): the fastest lossless choice measured for
+                              the model and device — sampling with a draft head: head chains with
+                              speculative verification; greedy on a CPU: ngram; greedy on a GPU:
+                              tree; else tree with ngrams.bin, top1, ngram
   --tree-budget N             verified: most drafted tokens per pass (default: 8 on the CPU, 24 on a GPU)
   --preset calibrated|paper   dynamo: the sampler preset (default calibrated; paper: Algorithm 1
                               read literally)
-  --verification match|speculative     verified: exact-match (default; same tokens as ar with
-                             the same seed) or speculative sampling (same distribution; needs sampling)
+  --verification match|speculative     verified: exact-match (same tokens as ar with the same
+                              seed) or speculative sampling (exactly ar's distribution). Default:
+                              speculative for the head drafter when sampling, else match
   --head-rows all|last|N     verified: extra heads' logits at every node, the last, or the N nodes
                               where acceptance most likely stops (default: every node of a chain,
                               3 of a tree)

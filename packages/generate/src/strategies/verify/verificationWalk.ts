@@ -89,7 +89,7 @@ export class VerificationWalk {
 
   /**
    * Walks the layout's chunk over `result` (the pass that fed it), emitting each accepted token.
-   * False when the output stopped on one (path, node and next are then not set).
+   * False when the output stopped on one (the path is then the accepted part; next is not set).
    */
   walk(result: ForwardResult): boolean {
     const { ctx, layout, candidates, out } = this;
@@ -112,7 +112,12 @@ export class VerificationWalk {
       if (!Number.isInteger(k) || k >= candidates.count) this.badCandidate(k, candidates.count);
       node = candidates.node(k);
       path[pathLength++] = node;
-      if (!ctx.output.emit(layout.token(node))) return false;
+      if (!ctx.output.emit(layout.token(node))) {
+        // the output stopped on it: the path so far is still what was accepted (next is not set)
+        this.length = pathLength;
+        this.last = node;
+        return false;
+      }
     }
     this.length = pathLength;
     this.last = node;

@@ -74,9 +74,10 @@ export class VerifyStrategy implements DecodeStrategy {
     const n = layout.length;
     const cacheBefore = ctx.cache.length - n;
     if (n > 1) this.counters.recordPass(n - 1, layout.isTree);
-    if (!walk.walk(result)) return;
+    const more = walk.walk(result);
+    if (n > 1) this.drafter.accepted?.({ proposed: n - 1, accepted: walk.pathLength - 1, tree: layout.isTree });
+    if (!more) return;
     const { pathLength, node, next } = walk;
-    if (n > 1) this.drafter.accepted?.({ proposed: n - 1, accepted: pathLength - 1, tree: layout.isTree });
     if (pathLength < n) this.compaction.keepPath(ctx.cache, cacheBefore, walk.path, pathLength);
     if (!ctx.output.emit(next)) return;
     const headRow = result.heads > 1 ? headRowIndex(result, node, n) : -1;
