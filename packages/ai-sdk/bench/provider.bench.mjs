@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generate } from '@dynamojs/generate';
+import { generate, resolveDecoding } from '@dynamojs/generate';
 import { loadModel } from '@dynamojs/onnx/node';
 import * as S from '@dynamojs/samplers';
 import { loadTokenizer } from '@dynamojs/tokenizer';
@@ -43,18 +43,10 @@ const rounds = Number(values.rounds);
 const maxNewTokens = Number(values.tokens);
 const modes = values.modes.split(',');
 const prompts = ['The meaning of life is', 'Once upon a time', 'In the morning the city', 'The president said that'];
-// the provider's defaults, spelled out (its decoding: resolveDecoding of @dynamojs/generate)
-const settings = {
-  temperature: 0.7,
-  topK: 50,
-  repetitionPenalty: 1.1,
-  preset: 'calibrated',
-  epsilon: 0.1,
-  alpha: 1,
-  blur: 3,
-};
+// the call's sampler settings; everything else is the model's defaults, as the provider resolves them
+const settings = { temperature: 0.7, topK: 50 };
 const providerOptions = (mode) => ({
-  dynamojs: { mode, ...(mode === 'dynamo' && { preset: settings.preset, epsilon: settings.epsilon }) },
+  dynamojs: { mode },
 });
 
 const sessionOptions = { intraOpNumThreads: Number(values.threads), interOpNumThreads: 1 };
@@ -67,25 +59,30 @@ const tables = S.loadCoOccurrenceTables(readFileSync(join(dir, 'ngrams.bin')), {
 const dynamojs = createDynamojs({ models: { bench: { model, tokenizer, tables, baseModel } } });
 const lm = dynamojs('bench');
 
-const { temperature, topK, preset, epsilon, alpha, blur } = settings;
-const samplers = {
-  dynamo: S.dynamo({ tables, preset, epsilon, temperature, topK, alpha, blur }),
-  ar: S.sampling({ temperature, topK }),
-  verified: S.sampling({ temperature, topK }),
+// direct: the decoding the provider runs (the one resolver, @dynamojs/generate's resolveDecoding),
+// each mode's sampler, drafter and processors built once
+const context = {
+  decoding: model.metadata.decoding,
+  heads: model.metadata.heads,
+  draftHead: false, // baseModel was loaded without its draft head: the provider sees none either
+  tables,
+  device: model.metadata.device,
 };
-// the repetition penalty is a processor of every head, in every mode
-const processors = [S.repetitionPenalty(settings.repetitionPenalty)];
+const direct = Object.fromEntries(
+  modes.map((mode) => {
+    const plan = resolveDecoding({ mode, ...settings }, context);
+    return [mode, { plan, components: plan.create({ tables }) }];
+  }),
+);
 
 const paths = {
   async direct(mode, prompt, seed) {
+    const { plan, components } = direct[mode];
     const r = await generate({
-      model: mode === 'ar' ? baseModel : model,
+      model: plan.graph === 'base' ? baseModel : model,
       tokenizer,
       prompt,
-      mode,
-      sampler: samplers[mode],
-      processors,
-      ...(mode === 'verified' && { drafter: S.topOneDrafter() }),
+      ...components,
       maxNewTokens,
       seed,
     });
@@ -234,12 +231,9 @@ const fixedWays = {
       model: stub,
       tokenizer,
       prompt: prompts[0],
-      mode,
-      sampler: samplers[mode],
-      processors,
+      ...direct[mode].components,
       maxNewTokens: 1,
       seed: 1,
-      ...(mode === 'verified' && { drafter: S.topOneDrafter() }),
     }),
   provider: (mode) =>
     stubLm.doGenerate({

@@ -95,24 +95,17 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
   if (reasoning !== undefined && reasoning !== 'provider-default' && reasoning !== 'none') {
     unsupported(warnings, 'reasoning', 'DynaMo.js models do not reason before answering.');
   }
-  if (mode !== 'verified') {
-    for (const key of VERIFIED_ONLY) {
+  for (const [only, keys] of [
+    ['verified', VERIFIED_ONLY],
+    ['dynamo', DYNAMO_ONLY],
+  ] as const) {
+    if (mode === only) continue;
+    for (const key of keys) {
       if (perCall[key] !== undefined) {
         unsupported(
           warnings,
           key,
-          `providerOptions.dynamojs.${key} only applies to mode 'verified' (this call: '${mode}').`,
-        );
-      }
-    }
-  }
-  if (mode !== 'dynamo') {
-    for (const key of DYNAMO_ONLY) {
-      if (perCall[key] !== undefined) {
-        unsupported(
-          warnings,
-          key,
-          `providerOptions.dynamojs.${key} only applies to mode 'dynamo' (this call: '${mode}').`,
+          `providerOptions.dynamojs.${key} only applies to mode '${only}' (this call: '${mode}').`,
         );
       }
     }
