@@ -23,10 +23,10 @@ export {
   registerDecodingMethod,
 } from './methods/registry.js';
 export { verifiedMethod } from './methods/verified.js';
-export type { ResolvedOptions } from './options.js';
 export { MODES } from './options.js';
 export type { Output } from './output.js';
 export * from './plan/index.js';
+export type { ResolvedOptions } from './resolvedOptions.js';
 export type { Statistics } from './statistics.js';
 export type { View } from './stepView.js';
 export { ChainStrategy } from './strategies/chainStrategy.js';

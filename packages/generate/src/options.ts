@@ -20,6 +20,10 @@ import { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS } from './defaults.js'
 export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, DEFAULT_TREE_HEAD_ROWS } from './defaults.js';
 
 import type { DecodingMethod } from './methods/decodingMethod.js';
+import type { ResolvedOptions } from './resolvedOptions.js';
+
+export type { ResolvedOptions } from './resolvedOptions.js';
+
 import { decodingMethod, decodingMethods, decodingModes, impliedMode, methodFor } from './methods/registry.js';
 import type { GenerateOptions, GenerationMode } from './types.js';
 
@@ -49,31 +53,6 @@ const KNOWN_OPTIONS = new Set([
   'addSpecialTokens',
   'skipSpecialTokens',
 ]);
-
-/** Options after validation and defaults. */
-export interface ResolvedOptions {
-  readonly model: MultiTokenModel;
-  readonly tokenizer: TextTokenizer | undefined;
-  readonly promptIds: Int32Array;
-  readonly maxNewTokens: number;
-  readonly mode: GenerationMode;
-  /** The registered method that decodes it. */
-  readonly method: DecodingMethod;
-  readonly sampler: Sampler;
-  readonly processors: readonly LogitsProcessor[];
-  readonly drafter: Drafter;
-  readonly maxDraftTokens: number;
-  /** 'auto': chains 'all', trees the DEFAULT_TREE_HEAD_ROWS likeliest end nodes. */
-  readonly headRows: 'auto' | 'all' | 'last' | number;
-  readonly verification: 'match' | 'speculative';
-  /** What checks drafts in 'verified' mode (from `verifier`, else from `verification`). */
-  readonly verifier: Verifier;
-  readonly stop: readonly string[];
-  readonly eos: Int32Array;
-  readonly signal: AbortSignal | undefined;
-  readonly seed: number | undefined;
-  readonly skipSpecialTokens: boolean;
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;

@@ -1,6 +1,6 @@
 import type { IncrementalDecoder } from '@dynamojs/core';
 import { TokenBuffer } from './buffers.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolvedOptions.js';
 import { StopMatcher } from './stop.js';
 import type { FinishReason } from './types.js';
 

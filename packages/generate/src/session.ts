@@ -1,6 +1,6 @@
 import { createRng, DynamoErrorCode, type ForwardResult, isDynamoError, type KVCache, now } from '@dynamojs/core';
-import type { ResolvedOptions } from './options.js';
 import { Output } from './output.js';
+import type { ResolvedOptions } from './resolvedOptions.js';
 import { Statistics } from './statistics.js';
 import { View } from './stepView.js';
 import type { DecodeStrategy, StrategyContext } from './strategies/strategy.js';

@@ -1,5 +1,5 @@
 import type { MultiTokenModel, Sampler } from '@dynamojs/core';
-import type { ResolvedOptions } from '../options.js';
+import type { ResolvedOptions } from '../resolvedOptions.js';
 import type { DecodeStrategy, StrategyContext } from '../strategies/strategy.js';
 import type { GenerateOptions } from '../types.js';
 

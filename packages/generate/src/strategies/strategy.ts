@@ -1,6 +1,6 @@
 import type { ForwardOptions, ForwardResult, KVCache, StepView } from '@dynamojs/core';
-import type { ResolvedOptions } from '../options.js';
 import type { Output } from '../output.js';
+import type { ResolvedOptions } from '../resolvedOptions.js';
 import type { Statistics } from '../statistics.js';
 import type { View } from '../stepView.js';
 

@@ -1,5 +1,5 @@
 import { DEFAULT_TREE_HEAD_ROWS } from '../../defaults.js';
-import type { ResolvedOptions } from '../../options.js';
+import type { ResolvedOptions } from '../../resolvedOptions.js';
 import type { ScoredChunk } from './draftLayout.js';
 import { PrefixViews } from './prefixViews.js';
 
