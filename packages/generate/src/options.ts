@@ -4,13 +4,11 @@ import {
   checkInteger,
   checkNumber,
   checkTokenIds,
-  type Drafter,
   DynamoError,
   DynamoErrorCode,
   invalidOption,
   type LogitsProcessor,
   type MultiTokenModel,
-  type Sampler,
   type TextTokenizer,
   type Verifier,
 } from '@dynamojs/core';
