@@ -193,7 +193,9 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
             );
           } else {
             ctx.stdout.write('\n');
-            ctx.stderr.write(`${statsLine(r.stats, r.finishReason)}\n`);
+            const p = plans.get(m);
+            const how = p?.drafter === undefined ? undefined : `${p.drafter} drafts, ${p.verification} verification`;
+            ctx.stderr.write(`${statsLine(r.stats, r.finishReason, how)}\n`);
           }
         }
       }

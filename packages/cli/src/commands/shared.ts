@@ -40,10 +40,10 @@ export function fmt(n: number, digits = 2): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '-';
 }
 
-/** The one statistics line of `dynamo generate`. */
-export function statsLine(stats: GenerationStats, finishReason: string): string {
+/** The one statistics line of `dynamo generate` (`how`: e.g. the drafter and verification of `verified`). */
+export function statsLine(stats: GenerationStats, finishReason: string, how?: string): string {
   const parts = [
-    `${stats.mode}`,
+    how === undefined ? `${stats.mode}` : `${stats.mode} (${how})`,
     `${stats.tokens} tokens in ${stats.forwardPasses} passes`,
     `${fmt(stats.tokensPerPass)} tokens/pass`,
     `${fmt(stats.tokensPerSecond, 1)} tokens/s`,
