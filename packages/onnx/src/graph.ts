@@ -10,6 +10,12 @@ export interface GraphSpec {
   readonly kvType: 'float32' | 'float16';
   readonly hasPositionIds: boolean;
   readonly hasLogitsToKeep: boolean;
+  /** The input name of the kept-logits count: `num_logits_to_keep` (Optimum) or `logits_to_keep` (newer exports). */
+  readonly logitsToKeepName: string;
+  /** Older merged decoders' `use_cache_branch` (bool [1]): fed true once the cache holds positions. */
+  readonly hasUseCacheBranch: boolean;
+  /** dtype of `logits` (float16 in fp16 exports; converted to float32 on read). */
+  readonly logitsType: 'float32' | 'float16';
   readonly hasHeadLogitsToKeep: boolean;
   /** The graph has `head_logits_rows`: the extra heads' logits only at listed rows (docs/model-format.md). */
   readonly hasHeadLogitsRows: boolean;
@@ -30,6 +36,8 @@ export interface GraphSpec {
 const OPTIONAL_INPUTS = new Set([
   'position_ids',
   'num_logits_to_keep',
+  'logits_to_keep',
+  'use_cache_branch',
   'num_head_logits_to_keep',
   'head_logits_rows',
   'tree_attention_mask',
@@ -65,13 +73,23 @@ export function inspectGraph(
   },
   manifest: ModelManifest,
   file: string,
+  /**
+   * A plain export (no dynamo.json): KV heads and head size are read from the cache inputs' shapes
+   * (config.json's head_dim is optional and num_key_value_heads differs between families).
+   */
+  fromConfig = false,
 ): GraphSpec {
   const inputs = new Set(session.inputNames);
   const outputs = new Set(session.outputNames);
   const C = manifest.io.cacheLayers;
   const E = manifest.heads - 1;
   const V = manifest.vocabSize;
-  const { attentionHeads: A, headDim: D } = manifest.architecture;
+  let { attentionHeads: A, headDim: D } = manifest.architecture;
+  if (fromConfig) {
+    const s = tensorMeta(metaOf(session.inputMetadata, 'past_key_values.0.key'))?.shape;
+    if (s && s.length === 4 && typeof s[1] === 'number' && s[1] > 0) A = s[1];
+    if (s && s.length === 4 && typeof s[3] === 'number' && s[3] > 0) D = s[3];
+  }
   const pastShape = `[batch, ${A}, past_sequence, ${D}]`;
 
   const need = (set: Set<string>, name: string, shape: string, kind: 'input' | 'output') => {
@@ -118,14 +136,21 @@ export function inspectGraph(
         name,
         'no such input',
         'present',
-        `unexpected graph input "${name}" (not an input of the DynaMo.js model format, https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md${
-          name === 'use_cache_branch' ? '; merged decoders are not supported, export without --merged' : ''
-        }).`,
+        `unexpected graph input "${name}" (not an input of the DynaMo.js model format, https://github.com/dynamojs/dynamojs/blob/main/docs/model-format.md).`,
       );
     }
   }
   need(outputs, 'logits', `[batch, kept_positions, ${V}]`, 'output');
   if (E > 0) need(outputs, 'head_logits', `[batch, ${E}, kept_positions, ${V}]`, 'output');
+  if (inputs.has('num_logits_to_keep') && inputs.has('logits_to_keep')) {
+    throw formatError(
+      file,
+      'logits_to_keep',
+      'num_logits_to_keep or logits_to_keep',
+      'both',
+      'the graph has both "num_logits_to_keep" and "logits_to_keep" inputs.',
+    );
+  }
   if (manifest.io.numLogitsToKeep) need(inputs, 'num_logits_to_keep', '[] int64 scalar', 'input');
   if (manifest.io.numHeadLogitsToKeep && E > 0) need(inputs, 'num_head_logits_to_keep', '[] int64 scalar', 'input');
   const rowsShape = '[rows] int64';
@@ -204,10 +229,16 @@ export function inspectGraph(
     );
   }
   const logits = tensorMeta(metaOf(outMeta, 'logits'));
+  let logitsType: 'float32' | 'float16' = 'float32';
   if (logits) {
     const s = logits.shape;
     const expected = `[batch, kept_positions, ${V}] float32`;
-    if (logits.type !== 'float32' || s.length !== 3 || (typeof s[2] === 'number' && s[2] !== V)) {
+    if (logits.type === 'float16' && E === 0) logitsType = 'float16';
+    if (
+      (logits.type !== 'float32' && logitsType !== 'float16') ||
+      s.length !== 3 ||
+      (typeof s[2] === 'number' && s[2] !== V)
+    ) {
       throw formatError(
         file,
         'logits',
@@ -263,7 +294,10 @@ export function inspectGraph(
     headDim: D,
     kvType,
     hasPositionIds: inputs.has('position_ids'),
-    hasLogitsToKeep: inputs.has('num_logits_to_keep'),
+    hasLogitsToKeep: inputs.has('num_logits_to_keep') || inputs.has('logits_to_keep'),
+    logitsToKeepName: inputs.has('logits_to_keep') ? 'logits_to_keep' : 'num_logits_to_keep',
+    hasUseCacheBranch: inputs.has('use_cache_branch'),
+    logitsType,
     hasHeadLogitsToKeep: inputs.has('num_head_logits_to_keep'),
     hasHeadLogitsRows: E > 0 && inputs.has('head_logits_rows'),
     hasTreeAttention: inputs.has('tree_attention_mask'),

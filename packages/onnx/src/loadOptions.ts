@@ -11,6 +11,12 @@ export interface LoadOptions {
    * Default: the file the manifest marks `"default": true`, else `'fp32'`.
    */
   readonly variant?: string;
+  /**
+   * A plain transformers.js / Optimum export's dtype, as transformers.js names it: picks
+   * onnx/model{suffix}.onnx (fp32 '', fp16 '_fp16', q8 '_quantized', int8, uint8, q4, q4f16, bnb4).
+   * Default as transformers.js: 'q8' when `device` is 'wasm', else 'fp32'. Same as `variant`.
+   */
+  readonly dtype?: string;
   /** Load the base-only graph (`base/onnx/model.onnx`) as a 1-head model: the plain AR baseline. */
   readonly baseOnly?: boolean;
   /**

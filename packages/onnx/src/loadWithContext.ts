@@ -35,7 +35,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     );
   }
   throwIfAborted(options.signal, 'model load');
-  const resolved = await resolveModel(source, options);
+  const resolved = await resolveModel(source, { ...options, device: requested });
   const { manifest, entry } = resolved;
   const file = source.locate(entry.path);
   await checkTokenizerVocab(source, manifest, resolved.tokenizerEntry, options);
@@ -82,7 +82,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
   let graph: ReturnType<typeof inspectGraph>;
   let draftHead: OnnxDraftHead | undefined;
   try {
-    graph = inspectGraph(session, manifest, file);
+    graph = inspectGraph(session, manifest, file, resolved.plainExport === true);
     if (options.draftHead) draftHead = await loadDraftHead(context, options, resolved, graph.hiddenSize, report.chosen);
   } catch (error) {
     await session.release().catch(() => {});
@@ -99,6 +99,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     variant: entry.variant ?? 'fp32',
     baseOnly: resolved.baseOnly,
     ...(draftHead && { draftHead }),
+    ...(resolved.eosTokenIds && { eosTokenIds: resolved.eosTokenIds }),
     ...(report.chosen === 'webgpu' &&
       keepOnDevice && {
         createTrimSession: () =>

@@ -20,6 +20,7 @@ import { errorMessage } from './devices.js';
 import type { OnnxDraftHead } from './draftHead.js';
 import { ForwardBuffers } from './forwardBuffers.js';
 import type { GraphSpec } from './graph.js';
+import { float16ToFloat32 } from './half.js';
 import type { OrtRuntime, OrtSession, OrtTensor } from './runtime.js';
 
 /** Everything `OnnxModel` is built from (the loaders assemble it). */
@@ -38,6 +39,8 @@ export interface OnnxModelParts {
   readonly baseOnly: boolean;
   /** The model's draft head, when loaded with it (`draftHead: true`); disposed with the model. */
   readonly draftHead?: OnnxDraftHead;
+  /** Every eos id (generation_config.json's `eos_token_id`, a number or a list); default [specialTokens.eos]. */
+  readonly eosTokenIds?: readonly number[];
   /** Opens a session of the Slice graph on the same device, to trim device-resident caches. */
   readonly createTrimSession?: () => Promise<OrtSession>;
   /** Opens a session of the Gather graph on the same device, to compact device-resident caches. */
@@ -133,6 +136,13 @@ export class OnnxModel implements MultiTokenModel {
   readonly variant: string;
   readonly baseOnly: boolean;
   readonly draftHead: OnnxDraftHead | undefined;
+  /**
+   * Every end-of-sequence id: a plain export's generation_config.json `eos_token_id` (a number or a
+   * list, e.g. Llama 3's [128001, 128008, 128009]), else config.json's, else the manifest's
+   * `specialTokens.eos`. `metadata.specialTokens.eos` is the first; pass the list to generate's
+   * `eos` option to stop at any of them.
+   */
+  readonly eosTokenIds: readonly number[];
   readonly #ort: OrtRuntime;
   #session: OrtSession | null;
   readonly #caches = new Set<OnnxKVCache>();
@@ -158,6 +168,8 @@ export class OnnxModel implements MultiTokenModel {
     this.variant = parts.variant;
     this.baseOnly = parts.baseOnly;
     this.draftHead = parts.draftHead;
+    const eos = manifest.specialTokens.eos;
+    this.eosTokenIds = Object.freeze([...(parts.eosTokenIds ?? (eos !== undefined ? [eos] : []))]);
     this.deviceReport = parts.deviceReport;
     this.#vocab = manifest.vocabSize;
     this.#context = manifest.contextLength;
@@ -330,7 +342,8 @@ export class OnnxModel implements MultiTokenModel {
       const past = cache.currentTensors() ?? (await cache.pastTensors());
       const names = this.graph.pastNames;
       for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
-      if (this.graph.hasLogitsToKeep) feeds.num_logits_to_keep = this.#scalar(K);
+      if (this.graph.hasLogitsToKeep) feeds[this.graph.logitsToKeepName] = this.#scalar(K);
+      if (this.graph.hasUseCacheBranch) feeds.use_cache_branch = new Tensor('bool', [P > 0], [1]);
       // the extra heads' rows: exactly the rows (none when skipped), or the last K2 rows covering them
       if (this.graph.hasHeadLogitsRows)
         feeds.head_logits_rows = new Tensor('int64', buffers.headRows.subarray(0, R), [R]);
@@ -380,7 +393,10 @@ export class OnnxModel implements MultiTokenModel {
 
       const logits = out.logits as OrtTensor;
       const baseRows = logits.dims[1] as number;
-      const base = logits.data as Float32Array;
+      const base =
+        this.graph.logitsType === 'float16'
+          ? float16ToFloat32(logits.data as Uint16Array)
+          : (logits.data as Float32Array);
       const hidden = this.graph.hiddenSize > 0 ? ((out.hidden_states as OrtTensor).data as Float32Array) : undefined;
       return new OnnxForwardResult(
         R === 0 ? 1 : 1 + E,

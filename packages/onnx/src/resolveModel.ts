@@ -14,6 +14,10 @@ export interface ResolvedModel {
   readonly baseOnly: boolean;
   /** External-data files to use when present (plain exports, which have no manifest to list them). */
   readonly probeExternalData?: readonly string[];
+  /** A plain export (config.json, no dynamo.json): cache shapes are read from the graph. */
+  readonly plainExport?: boolean;
+  /** generation_config.json's (else config.json's) eos ids, for a plain export. */
+  readonly eosTokenIds?: readonly number[];
 }
 
 /** The `role` file that `options.variant` names (default: the `"default": true` one, else fp32). */
@@ -51,7 +55,7 @@ export async function resolveModel(source: ModelSource, options: LoadOptions): P
         source.locate('dynamo.json'),
       );
     }
-    return resolvePlainExport(source, options, configBytes);
+    return await resolvePlainExport(source, options, configBytes);
   }
   const manifest = parseManifest(decodeText(manifestBytes), source.locate('dynamo.json'));
   const tokenizerEntry = manifest.files.find((f) => f.role === 'tokenizer');
