@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@ai-sdk/provider';
+import type { ChatMessage, TextTokenizer } from '@dynamojs/core';
 import type { DecodingSettings, GenerateOptions, GenerationMode } from '@dynamojs/generate';
-import { promptText } from './prompt.js';
+import { chatMessages, promptText } from './prompt.js';
 import { checkGenerationSettings, type DynamojsGenerationSettings } from './settings.js';
 import type { CallOptions, CallWarning } from './specTypes.js';
 
@@ -30,11 +31,24 @@ export interface PreparedCall {
   readonly mode: GenerationMode;
   /** Asked for by the call and the settings; resolved against the model's defaults later. */
   readonly sampling: SamplingRequest;
-  /** The options for generate() / stream() without model, tokenizer, sampler and drafter. */
-  readonly options: Omit<GenerateOptions, 'model' | 'tokenizer' | 'sampler' | 'drafter'>;
+  /** The call's messages (text only, checked); {@link promptFor} renders them for the model. */
+  readonly messages: readonly ChatMessage[];
+  /**
+   * The options for generate() / stream() without the prompt (see {@link promptFor}), model,
+   * tokenizer, sampler and drafter.
+   */
+  readonly options: Omit<GenerateOptions, 'model' | 'tokenizer' | 'sampler' | 'drafter' | 'prompt' | 'messages'>;
   readonly warnings: CallWarning[];
-  /** What the model is asked, for `request.body` (debugging: the prompt text the model sees). */
+  /** What the model is asked, for `request.body`, without the prompt (see {@link promptFor}). */
   readonly request: Record<string, unknown>;
+}
+
+/** The prompt part of a call, once the model's tokenizer is known. */
+export interface PreparedPrompt {
+  /** generate()'s prompt options: `prompt`, or `messages` + `chatTemplateOptions`; and `stop`. */
+  readonly options: Pick<GenerateOptions, 'prompt' | 'messages' | 'chatTemplateOptions' | 'stop'>;
+  /** `request.body`'s prompt fields (debugging: the prompt text the model sees, and its format). */
+  readonly request: { readonly prompt: string; readonly promptFormat: string; readonly stop?: readonly string[] };
 }
 
 /** The key of this provider's `providerOptions`. */
@@ -54,7 +68,8 @@ function unsupported(warnings: CallWarning[], feature: string, details: string):
  * `providerOptions.dynamojs` → this call's generation settings. What DynaMo.js cannot do is
  * reported, never dropped silently: tools, tool choice, JSON response formats, presence and
  * frequency penalties and reasoning efforts become `unsupported` warnings; file parts and tool
- * messages throw UnsupportedFunctionalityError (see promptText).
+ * messages throw UnsupportedFunctionalityError (see chatMessages). The prompt itself is rendered
+ * once the model is loaded ({@link promptFor}: its chat template, if it has one).
  *
  * `headers` are ignored: they are for HTTP providers, and `ai` always sends its user agent.
  */
@@ -121,8 +136,7 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     }
     stop.push(s);
   }
-  const prompt = promptText(call.prompt, warnings);
-  for (const s of prompt.stop) if (!stop.includes(s)) stop.push(s);
+  const messages = chatMessages(call.prompt, warnings);
 
   const sampling: SamplingRequest = {
     temperature: call.temperature,
@@ -141,7 +155,6 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
   };
 
   const options = {
-    prompt: prompt.text,
     mode,
     ...(call.maxOutputTokens !== undefined && { maxNewTokens: call.maxOutputTokens }),
     ...(stop.length > 0 && { stop }),
@@ -150,13 +163,31 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     ...(settings.truncate !== undefined && { truncate: settings.truncate }),
   };
   const request = {
-    prompt: prompt.text,
-    promptFormat: prompt.format,
     mode,
     ...(call.maxOutputTokens !== undefined && { maxNewTokens: call.maxOutputTokens }),
     ...(stop.length > 0 && { stop }),
     ...(call.seed !== undefined && { seed: call.seed }),
     ...(settings.truncate !== undefined && { truncate: settings.truncate }),
   };
-  return { mode, sampling, options, warnings, request };
+  return { mode, sampling, messages, options, warnings, request };
+}
+
+/**
+ * The prompt of a prepared call for the loaded model's tokenizer (see promptText): its chat
+ * template when it has one, else the text itself or a transcript, whose stop string joins the
+ * call's. Warnings go to `warnings`.
+ */
+export function promptFor(prepared: PreparedCall, tokenizer: TextTokenizer, warnings: CallWarning[]): PreparedPrompt {
+  const prompt = promptText(prepared.messages, tokenizer, warnings);
+  const stop = [...(prepared.options.stop ?? [])] as string[];
+  for (const s of prompt.stop) if (!stop.includes(s)) stop.push(s);
+  return {
+    options: {
+      ...(prompt.chat === undefined
+        ? { prompt: prompt.text }
+        : { messages: prompt.chat.messages, chatTemplateOptions: prompt.chat.options }),
+      ...(stop.length > 0 && { stop }),
+    },
+    request: { prompt: prompt.text, promptFormat: prompt.format, ...(stop.length > 0 && { stop }) },
+  };
 }

@@ -17,7 +17,7 @@ import {
   stream,
 } from '@dynamojs/generate';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
-import { PROVIDER_OPTIONS_KEY, type PreparedCall, prepareCall } from './callOptions.js';
+import { PROVIDER_OPTIONS_KEY, type PreparedCall, type PreparedPrompt, prepareCall, promptFor } from './callOptions.js';
 import type { LoadedModel } from './modelStore.js';
 import { abortError, finishReason, providerMetadata, toCallError, usage } from './results.js';
 import type { DynamojsGenerationSettings } from './settings.js';
@@ -91,7 +91,11 @@ abstract class DynamojsModelBase {
     let plan: DecodingPlan;
     let components: DecodingComponents;
     let model: MultiTokenModel;
+    let prompt: PreparedPrompt;
+    const warnings = [...prepared.warnings];
     try {
+      // the model's chat template, when its tokenizer has one (else the text or a transcript)
+      prompt = promptFor(prepared, loaded.tokenizer, warnings);
       // the one resolver: 'dynamo' on a model with a draft head runs its chain on the base-only graph
       // (unless the call asks for the heads, or decodes greedily: the heads' top-1); 'verified'
       // drafts with the best lossless drafter for the model and device
@@ -113,15 +117,23 @@ abstract class DynamojsModelBase {
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     }
-    const warnings = [...prepared.warnings];
     for (const note of plan.notes) warnings.push({ type: 'other', message: `${loaded.location} ${note}.` });
     const sampling = plan.settings;
     return {
       prepared,
       sampling,
-      request: { ...prepared.request, sampling, method: plan.method, ...(plan.drafter && { drafter: plan.drafter }) },
+      request: {
+        prompt: prompt.request.prompt,
+        promptFormat: prompt.request.promptFormat,
+        ...prepared.request,
+        ...(prompt.request.stop && { stop: prompt.request.stop }),
+        sampling,
+        method: plan.method,
+        ...(plan.drafter && { drafter: plan.drafter }),
+      },
       options: {
         ...prepared.options,
+        ...prompt.options,
         model,
         tokenizer: loaded.tokenizer,
         ...components,

@@ -45,15 +45,40 @@ export function bundleModel(bundle: DynamojsModelBundle): LoadedModel {
 }
 
 async function readTokenizer(source: ModelSource): Promise<TextTokenizer> {
-  for (const path of ['tokenizer.json', 'base/tokenizer.json']) {
-    const bytes = await source.read(path);
-    if (bytes) return loadTokenizer(bytes, { name: source.locate(path) });
+  for (const dir of ['', 'base/']) {
+    const bytes = await source.read(`${dir}tokenizer.json`);
+    if (!bytes) continue;
+    // tokenizer_config.json (special tokens, chat_template) and chat_template.jinja next to it, when present
+    const [config, jinja] = await Promise.all([
+      source.read(`${dir}tokenizer_config.json`),
+      source.read(`${dir}chat_template.jinja`),
+    ]);
+    const utf8 = new TextDecoder();
+    const configName = source.locate(`${dir}tokenizer_config.json`);
+    return loadTokenizer(bytes, {
+      name: source.locate(`${dir}tokenizer.json`),
+      ...(config && { tokenizerConfig: parseJsonObject(utf8.decode(config), configName) }),
+      ...(jinja && { chatTemplate: utf8.decode(jinja) }),
+    });
   }
   throw new DynamoError(
     DynamoErrorCode.MODEL_LOAD,
     `No tokenizer.json in ${source.description} (looked for tokenizer.json and base/tokenizer.json).`,
     { details: { file: source.locate('tokenizer.json') } },
   );
+}
+
+function parseJsonObject(text: string, file: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new DynamoError(DynamoErrorCode.TOKENIZER_FORMAT, `${file} is not valid JSON.`, { details: { file }, cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new DynamoError(DynamoErrorCode.TOKENIZER_FORMAT, `${file} is not a JSON object.`, { details: { file } });
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Which of the roles the folder's manifest lists (none without a manifest). */

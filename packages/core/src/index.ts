@@ -37,7 +37,14 @@ export { createRng } from './rng.js';
 export type { ChainSampler, DistributionSampler, Sampler } from './sampler.js';
 export { isChainSampler, isDistributionSampler } from './sampler.js';
 export type { StepView } from './stepView.js';
-export type { DecodeOptions, EncodeOptions, IncrementalDecoder, TextTokenizer } from './tokenizer.js';
+export type {
+  ChatMessage,
+  ChatTemplateOptions,
+  DecodeOptions,
+  EncodeOptions,
+  IncrementalDecoder,
+  TextTokenizer,
+} from './tokenizer.js';
 export type { TokenTree } from './tokenTree.js';
 export { checkTokenTree, isChainTree, treePath } from './tokenTree.js';
 export type { DraftCandidates, Verifier } from './verifier.js';

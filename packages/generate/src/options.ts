@@ -1,4 +1,6 @@
 import {
+  type ChatMessage,
+  type ChatTemplateOptions,
   checkBoolean,
   checkEnum,
   checkInteger,
@@ -33,6 +35,8 @@ const KNOWN_OPTIONS = new Set([
   'tokenizer',
   'prompt',
   'inputIds',
+  'messages',
+  'chatTemplateOptions',
   'maxNewTokens',
   'mode',
   'method',
@@ -235,10 +239,48 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
 
   // The prompt.
   let ids: ArrayLike<number>;
-  if (options.prompt !== undefined && options.inputIds !== undefined) {
-    invalidOption('prompt', 'given alone (not together with "inputIds")');
+  const promptInputs = (['prompt', 'inputIds', 'messages'] as const).filter((k) => options[k] !== undefined);
+  if (promptInputs.length > 1) {
+    invalidOption(
+      promptInputs[0]!,
+      `given alone (not together with ${promptInputs
+        .slice(1)
+        .map((k) => `"${k}"`)
+        .join(', ')})`,
+    );
   }
-  if (options.prompt !== undefined) {
+  if (options.chatTemplateOptions !== undefined && !isObject(options.chatTemplateOptions)) {
+    invalidOption('chatTemplateOptions', 'an object', options.chatTemplateOptions);
+  }
+  if (options.messages !== undefined) {
+    const messages = options.messages as unknown;
+    if (!Array.isArray(messages)) invalidOption('messages', 'an array of { role, content } messages', messages);
+    messages.forEach((m: unknown, i: number) => {
+      if (!isObject(m) || typeof m.role !== 'string') invalidOption(`messages[${i}]`, 'a { role, content } message', m);
+    });
+    if (tokenizer === undefined) invalidOption('tokenizer', 'given with "messages"');
+    if (typeof tokenizer.applyChatTemplate !== 'function') {
+      throw new DynamoError(
+        DynamoErrorCode.UNSUPPORTED,
+        'The tokenizer has no chat template (applyChatTemplate), so "messages" cannot be rendered; pass "prompt" instead.',
+        { details: { option: 'messages' } },
+      );
+    }
+    const templateOptions = options.chatTemplateOptions as ChatTemplateOptions | undefined;
+    const continuing = templateOptions?.continueFinalMessage === true;
+    const addGenerationPrompt = templateOptions?.addGenerationPrompt ?? !continuing;
+    const text = tokenizer.applyChatTemplate(options.messages as ChatMessage[], {
+      ...templateOptions,
+      addGenerationPrompt,
+    });
+    // The template writes the special tokens (bos, ...) itself.
+    ids = tokenizer.encode(text, { addSpecialTokens: false });
+    if (options.eos === undefined) {
+      for (const id of endOfTurnTokens(tokenizer, templateOptions)) {
+        if (id < vocabSize && !eos.includes(id)) eos.push(id);
+      }
+    }
+  } else if (options.prompt !== undefined) {
     if (typeof options.prompt !== 'string') invalidOption('prompt', 'a string', options.prompt);
     if (tokenizer === undefined) invalidOption('tokenizer', 'given when "prompt" is a string');
     ids = tokenizer.encode(options.prompt, { addSpecialTokens });
@@ -249,11 +291,16 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     }
     ids = options.inputIds;
   } else {
-    invalidOption('prompt', 'given (or "inputIds")');
+    invalidOption('prompt', 'given (or "inputIds" or "messages")');
   }
   if (ids.length === 0) {
     const bos = model.metadata.specialTokens?.bos ?? tokenizer?.specialTokens?.bos;
-    if (bos === undefined) invalidOption(options.prompt !== undefined ? 'prompt' : 'inputIds', 'at least one token');
+    if (bos === undefined) {
+      invalidOption(
+        options.prompt !== undefined ? 'prompt' : options.messages !== undefined ? 'messages' : 'inputIds',
+        'at least one token',
+      );
+    }
     ids = [bos];
   }
   checkTokenIds(ids, vocabSize, 'prompt token id');
@@ -294,4 +341,32 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   };
   method.check?.(resolved, options);
   return resolved;
+}
+
+const END_OF_TURN_PROBE = 'DYNAMO_END_OF_TURN_PROBE';
+
+/**
+ * The token a chat template closes an assistant turn with (Llama 3's `<|eot_id|>`, ChatML's
+ * `<|im_end|>`, Gemma's `<end_of_turn>`, ...): the first token after an assistant message in the
+ * rendered chat, when it is a special token (decodes to '' with skipSpecialTokens). None when the
+ * template writes no such token or cannot render the probe.
+ */
+function endOfTurnTokens(tokenizer: TextTokenizer, options: ChatTemplateOptions | undefined): number[] {
+  let text: string;
+  try {
+    text = tokenizer.applyChatTemplate!(
+      [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: END_OF_TURN_PROBE },
+      ],
+      { ...options, addGenerationPrompt: false, continueFinalMessage: false },
+    );
+  } catch {
+    return [];
+  }
+  const at = text.lastIndexOf(END_OF_TURN_PROBE);
+  if (at < 0) return [];
+  const first = tokenizer.encode(text.slice(at + END_OF_TURN_PROBE.length).trimStart(), { addSpecialTokens: false })[0];
+  if (first === undefined || tokenizer.decode([first], { skipSpecialTokens: true }) !== '') return [];
+  return [first];
 }

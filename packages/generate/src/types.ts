@@ -1,4 +1,13 @@
-import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, TextTokenizer, Verifier } from '@dynamojs/core';
+import type {
+  ChatMessage,
+  ChatTemplateOptions,
+  Drafter,
+  LogitsProcessor,
+  MultiTokenModel,
+  Sampler,
+  TextTokenizer,
+  Verifier,
+} from '@dynamojs/core';
 import type { DecodingMethod } from './methods/decodingMethod.js';
 
 /**
@@ -25,12 +34,26 @@ export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
 export interface GenerateOptions {
   /** The model. For `mode: 'ar'` this may be a base-only (1-head) model. */
   readonly model: MultiTokenModel;
-  /** Needed for `prompt`, `stop` and `text`; without it (with `inputIds`) `text` is `''`. */
+  /** Needed for `prompt`, `messages`, `stop` and `text`; without it (with `inputIds`) `text` is `''`. */
   readonly tokenizer?: TextTokenizer;
-  /** The prompt text (encoded with `tokenizer`). Exactly one of `prompt` and `inputIds`. */
+  /** The prompt text (encoded with `tokenizer`). Exactly one of `prompt`, `inputIds` and `messages`. */
   readonly prompt?: string;
-  /** The prompt as token ids. Exactly one of `prompt` and `inputIds`. */
+  /** The prompt as token ids. Exactly one of `prompt`, `inputIds` and `messages`. */
   readonly inputIds?: ArrayLike<number>;
+  /**
+   * Chat messages, rendered with the tokenizer's chat template (`applyChatTemplate`, with the
+   * generation prompt) and encoded without adding special tokens, as transformers.js does.
+   * Unless `eos` is given, generation also stops at the template's end-of-turn token (the special
+   * token it writes after an assistant message, e.g. `<|eot_id|>`, `<|im_end|>`).
+   * A tokenizer without a template throws DYNAMO_UNSUPPORTED. Exactly one of `prompt`,
+   * `inputIds` and `messages`.
+   */
+  readonly messages?: readonly ChatMessage[];
+  /**
+   * Options for rendering `messages` (tools, documents, template variables, a named template).
+   * `addGenerationPrompt` defaults to true here.
+   */
+  readonly chatTemplateOptions?: ChatTemplateOptions;
   /** Most new tokens to generate (integer ≥ 1). Default 128. */
   readonly maxNewTokens?: number;
   /**
@@ -99,7 +122,11 @@ export interface GenerateOptions {
   readonly verifier?: Verifier;
   /** Stop strings: generation ends when the text contains one; the text ends right before it. */
   readonly stop?: string | readonly string[];
-  /** End-of-sequence id(s). Default the model's (else the tokenizer's) eos. `false`: never stop on eos. */
+  /**
+   * End-of-sequence id(s). Default the model's (else the tokenizer's) eos, with `messages` plus the
+   * template's end-of-turn token. A hub model's generation_config.json list (`OnnxModel.eosTokenIds`)
+   * goes here. `false`: never stop on eos.
+   */
   readonly eos?: number | readonly number[] | false;
   /** Aborts between forward passes; the result so far resolves with `aborted: true`. */
   readonly signal?: AbortSignal;

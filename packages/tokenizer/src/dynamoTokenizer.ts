@@ -1,4 +1,6 @@
 import {
+  type ChatMessage,
+  type ChatTemplateOptions,
   type DecodeOptions,
   DynamoError,
   DynamoErrorCode,
@@ -8,13 +10,17 @@ import {
 } from '@dynamojs/core';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { useWhiteSpacePattern } from './byteLevelPattern.js';
+import { ChatTemplate, type ChatTemplateSource } from './chatTemplate.js';
 import { accelerateBpe, accelerateByteLevel } from './fastBpe.js';
 import { ByteLevelIncrementalDecoder } from './incrementalDecoder.js';
+import { SentencePieceIncrementalDecoder } from './sentencePieceDecoder.js';
 import { resolveSpecialTokens } from './specialTokens.js';
 import {
+  byteFallbackToken,
   type CheckedTokenizerJson,
   checkTokenizerJson,
   checkVocabIds,
+  type DecodingScheme,
   fieldOfLibraryError,
   formatError,
 } from './tokenizerJson.js';
@@ -32,6 +38,11 @@ export interface TokenizerOptions {
    * `pad_token` name the special tokens (a manifest's `specialTokens` still win).
    */
   readonly tokenizerConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * The chat template (a Jinja string or named `[{ name, template }]`), winning over
+   * `tokenizerConfig.chat_template`. Its special-token variables come from `tokenizerConfig`.
+   */
+  readonly chatTemplate?: ChatTemplateSource;
   /** Name used in error messages (the file path or URL it came from). */
   readonly name?: string;
 }
@@ -52,7 +63,12 @@ export class DynamoTokenizer implements TextTokenizer {
   private readonly hf: Tokenizer;
   private readonly table: TokenTable;
   private readonly merges: readonly (readonly [string, string])[];
+  private readonly decoding: DecodingScheme;
+  /** SentencePiece-style only: byteOf[id] is the byte of a `<0x..>` token, else -1. */
+  private readonly byteOf: Int16Array | undefined;
   private cachedHash: string | undefined;
+  /** The model's chat template, from `chatTemplate` or tokenizer_config.json; undefined if none. */
+  readonly chatTemplate: ChatTemplate | undefined;
 
   /** Use {@link createTokenizer} or {@link loadTokenizer}. */
   constructor(tokenizerJson: unknown, options: TokenizerOptions = {}) {
@@ -74,6 +90,10 @@ export class DynamoTokenizer implements TextTokenizer {
     accelerateBpe(hf.model, merges);
     this.hf = hf;
     this.name = name;
+    this.chatTemplate =
+      options.chatTemplate !== undefined
+        ? new ChatTemplate(options.chatTemplate, options.tokenizerConfig)
+        : ChatTemplate.fromTokenizerConfig(options.tokenizerConfig);
     this.vocabSize = checkVocabIds(hf.model!.tokens_to_ids, name);
     this.merges = merges;
 
@@ -93,7 +113,31 @@ export class DynamoTokenizer implements TextTokenizer {
     }
     for (const id of specialIds) skippable[id] = 1;
     this.specialIds = specialIds;
-    this.table = new TokenTable(table, this.vocabSize, skippable, name);
+    const decoding = checked.decoding;
+    this.decoding = decoding;
+    if (decoding.kind === 'sentencePiece') {
+      const byteOf = new Int16Array(this.vocabSize).fill(-1);
+      if (decoding.byteFallback) {
+        for (let b = 0; b < 256; b++) {
+          const id = hf.token_to_id(byteFallbackToken(b));
+          if (id !== undefined && id < this.vocabSize) byteOf[id] = b;
+        }
+      }
+      this.byteOf = byteOf;
+      const utf8 = new TextEncoder();
+      const replace = (token: string): string => {
+        for (const [pattern, content] of decoding.replacements) token = token.replaceAll(pattern, content);
+        return token;
+      };
+      const bytesOf = (token: string): Uint8Array => {
+        const m = decoding.byteFallback ? /^<0x([0-9A-F]{2})>$/.exec(token) : null;
+        return m ? Uint8Array.of(Number.parseInt(m[1]!, 16)) : utf8.encode(replace(token));
+      };
+      this.table = new TokenTable(table, this.vocabSize, skippable, name, bytesOf);
+    } else {
+      this.byteOf = undefined;
+      this.table = new TokenTable(table, this.vocabSize, skippable, name);
+    }
   }
 
   /**
@@ -142,13 +186,17 @@ export class DynamoTokenizer implements TextTokenizer {
    * `skipSpecialTokens` defaults to true. An id without a token throws DYNAMO_TOKEN_OUT_OF_RANGE.
    */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
-    const decoder = new ByteLevelIncrementalDecoder(this.table, options.skipSpecialTokens ?? true);
+    const decoder = this.createDecoder(options);
     return decoder.push(ids) + decoder.flush();
   }
 
   /** A streaming decoder for generation: push one or several ids, get the newly completed text. */
-  createDecoder(options: DecodeOptions = {}): ByteLevelIncrementalDecoder {
-    return new ByteLevelIncrementalDecoder(this.table, options.skipSpecialTokens ?? true);
+  createDecoder(options: DecodeOptions = {}): ByteLevelIncrementalDecoder | SentencePieceIncrementalDecoder {
+    const skip = options.skipSpecialTokens ?? true;
+    if (this.decoding.kind === 'sentencePiece') {
+      return new SentencePieceIncrementalDecoder(this.table, skip, this.decoding, this.byteOf!);
+    }
+    return new ByteLevelIncrementalDecoder(this.table, skip);
   }
 
   tokenToId(token: string): number | undefined {
@@ -157,6 +205,22 @@ export class DynamoTokenizer implements TextTokenizer {
 
   idToToken(id: number): string | undefined {
     return this.table.token(id);
+  }
+
+  /**
+   * Renders chat messages with the chat template, as transformers.js' `apply_chat_template`
+   * (tokenize: false) does; encode the result without special tokens. Throws DYNAMO_UNSUPPORTED
+   * without a template, DYNAMO_INVALID_OPTION with the template's message when it raises.
+   */
+  applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
+    if (this.chatTemplate === undefined) {
+      throw new DynamoError(
+        DynamoErrorCode.UNSUPPORTED,
+        `${this.name}: the tokenizer has no chat template (give tokenizerConfig with chat_template, or chatTemplate).`,
+        { details: { option: 'messages', file: this.name } },
+      );
+    }
+    return this.chatTemplate.render(messages, options);
   }
 
   /** The bytes an id stands for (a read-only view: do not modify). Throws DYNAMO_TOKEN_OUT_OF_RANGE. */

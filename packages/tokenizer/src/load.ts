@@ -37,6 +37,8 @@ export function createTokenizer(
 
 /**
  * Loads a tokenizer.json from a path (Node), a URL (fetch), JSON text, bytes or a parsed object.
+ * From a path, tokenizer_config.json and chat_template.jinja next to it are read too when present
+ * (special tokens and the chat template), unless `tokenizerConfig` or `chatTemplate` is given.
  * A missing file or failed request throws DYNAMO_IO; malformed JSON or an unsupported tokenizer
  * throws DYNAMO_TOKENIZER_FORMAT; both name the file or URL.
  */
@@ -111,7 +113,36 @@ async function fromFile(path: string | URL, options: LoadTokenizerOptions): Prom
       cause,
     });
   }
-  return createTokenizer(text, { ...options, name });
+  return createTokenizer(text, { ...options, ...(await companionFiles(path, options)), name });
+}
+
+/**
+ * tokenizer_config.json (special tokens, chat_template) and chat_template.jinja (which wins, as in
+ * Python transformers) next to a tokenizer.json file, when present and not given in `options`.
+ */
+async function companionFiles(path: string | URL, options: LoadTokenizerOptions): Promise<TokenizerOptions> {
+  if (options.tokenizerConfig !== undefined || options.chatTemplate !== undefined) return {};
+  const fs = await nodeFs();
+  const sibling = (file: string): string | URL =>
+    path instanceof URL ? new URL(file, path) : path.replace(/[^/\\]*$/, file);
+  const read = async (file: string): Promise<string | undefined> => {
+    try {
+      return await fs.readFile(sibling(file), { encoding: 'utf8' });
+    } catch {
+      return undefined; // absent (or unreadable): the tokenizer works without it
+    }
+  };
+  const [config, jinja] = await Promise.all([read('tokenizer_config.json'), read('chat_template.jinja')]);
+  const configPath = sibling('tokenizer_config.json');
+  const configName = configPath instanceof URL ? decodeURIComponent(configPath.pathname) : configPath;
+  const tokenizerConfig = config === undefined ? undefined : parseJson(config, configName);
+  if (tokenizerConfig !== undefined && (typeof tokenizerConfig !== 'object' || tokenizerConfig === null)) {
+    formatError(configName, '', 'is not a JSON object.');
+  }
+  return {
+    ...(tokenizerConfig !== undefined && { tokenizerConfig: tokenizerConfig as Record<string, unknown> }),
+    ...(jinja !== undefined && { chatTemplate: jinja }),
+  };
 }
 
 async function fromUrl(url: URL | string, options: LoadTokenizerOptions): Promise<DynamoTokenizer> {

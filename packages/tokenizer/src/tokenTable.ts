@@ -15,8 +15,16 @@ export class TokenTable {
   /** undefined: not computed yet; null: the token's bytes are not complete UTF-8 alone. */
   private readonly textCache: (string | null | undefined)[];
   private readonly file: string;
+  private readonly tokenBytes: (token: string) => Uint8Array;
 
-  constructor(tokens: readonly (string | undefined)[], size: number, skippable: Uint8Array, file: string) {
+  constructor(
+    tokens: readonly (string | undefined)[],
+    size: number,
+    skippable: Uint8Array,
+    file: string,
+    tokenBytes: (token: string) => Uint8Array = byteLevelTokenBytes,
+  ) {
+    this.tokenBytes = tokenBytes;
     this.tokens = tokens;
     this.size = size;
     this.skippable = skippable;
@@ -57,7 +65,7 @@ export class TokenTable {
   bytes(id: number): Uint8Array {
     let b = this.byteCache[id];
     if (b === undefined) {
-      b = byteLevelTokenBytes(this.tokens[id]!);
+      b = this.tokenBytes(this.tokens[id]!);
       this.byteCache[id] = b;
     }
     return b;

@@ -39,7 +39,36 @@ export interface CheckedTokenizerJson {
   /** A shallow copy with defaults filled in, safe to hand to `@huggingface/tokenizers`. */
   readonly json: Record<string, unknown>;
   readonly addedTokens: readonly AddedTokenJson[];
+  /** How ids become text: the decoder family this file uses. */
+  readonly decoding: DecodingScheme;
 }
+
+/**
+ * The decoders we implement (whole and incremental), as read from tokenizer.json's `decoder`:
+ * - `byteLevel`: the ByteLevel decoder (GPT-2, GPT-NeoX, Llama 3, Qwen);
+ * - `sentencePiece`: SentencePiece-style BPE (Llama 2, Gemma, Mistral, Phi-3): each token's
+ *   `replacements` applied (e.g. "▁" → " "), runs of `<0x..>` byte tokens decoded as UTF-8
+ *   (`byteFallback`), then up to `stripStart` leading `stripContent` characters of the whole text
+ *   removed (a Strip after Fuse), or one leading space of the first token (`metaspace`).
+ */
+export type DecodingScheme =
+  | { readonly kind: 'byteLevel' }
+  | {
+      readonly kind: 'sentencePiece';
+      readonly replacements: readonly (readonly [string, string])[];
+      readonly byteFallback: boolean;
+      readonly stripStart: number;
+      readonly stripContent: string;
+      readonly metaspace: boolean;
+    };
+
+/** The token that stands for byte `b` in SentencePiece byte fallback: `<0x0A>`. */
+export function byteFallbackToken(b: number): string {
+  return `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+}
+
+const SUPPORTED_DECODERS =
+  'the ByteLevel decoder (byte-level BPE), or a SentencePiece-style decoder: a Sequence of Replace (string patterns), ByteFallback, Fuse and Strip (start only, after Fuse), in that order, or Metaspace';
 
 /**
  * Checks every id of `model.vocab` (as the library read it, added tokens included) and returns
@@ -100,8 +129,8 @@ function containsByteLevel(config: unknown): boolean {
 }
 
 /**
- * Checks that `raw` is a tokenizer.json this package supports: a BPE model with the byte-level
- * pre-tokenizer and decoder (GPT-2, GPT-NeoX/Pythia, and the many models built like them).
+ * Checks that `raw` is a tokenizer.json this package supports: a BPE model with the byte-level or SentencePiece-style
+ * decoder (see {@link DecodingScheme}); a ByteLevel decoder needs the ByteLevel pre-tokenizer.
  * Every problem is a DYNAMO_TOKENIZER_FORMAT error naming `file` and the field.
  */
 export function checkTokenizerJson(raw: unknown, file: string): CheckedTokenizerJson {
@@ -114,7 +143,7 @@ export function checkTokenizerJson(raw: unknown, file: string): CheckedTokenizer
     formatError(
       file,
       'model.type',
-      `is ${show(type)}: only "BPE" (byte-level BPE, as in GPT-2 and GPT-NeoX/Pythia) is supported.`,
+      `is ${show(type)}: only "BPE" is supported (byte-level BPE as in GPT-2, GPT-NeoX, Llama 3, Qwen; or SentencePiece-style BPE with byte fallback as in Llama 2, Gemma, Mistral, Phi-3). Unigram, WordPiece and WordLevel models are not supported.`,
     );
   }
   const vocab = model.vocab;
@@ -148,7 +177,7 @@ export function checkTokenizerJson(raw: unknown, file: string): CheckedTokenizer
   for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     const v = model[key];
     if (v !== undefined && v !== null && v !== '') {
-      formatError(file, `model.${key}`, `is ${show(v)}: byte-level BPE does not use it (not supported).`);
+      formatError(file, `model.${key}`, `is ${show(v)}: BPE tokenizers we support do not use it (not supported).`);
     }
   }
 
@@ -166,20 +195,29 @@ export function checkTokenizerJson(raw: unknown, file: string): CheckedTokenizer
     addedTokens.push(t as unknown as AddedTokenJson);
   });
 
-  const decoderType = typeOf(raw.decoder);
-  if (decoderType !== 'ByteLevel') {
-    formatError(
-      file,
-      'decoder',
-      `must be the ByteLevel decoder, got ${decoderType === undefined ? show(raw.decoder) : `type "${decoderType}"`} (only byte-level BPE tokenizers are supported).`,
-    );
-  }
-  if (!containsByteLevel(raw.pre_tokenizer)) {
+  const decoding = checkDecoder(raw.decoder, file);
+  if (decoding.kind === 'byteLevel' && !containsByteLevel(raw.pre_tokenizer)) {
     formatError(
       file,
       'pre_tokenizer',
-      `must be (or contain, in a Sequence) the ByteLevel pre-tokenizer, got ${typeOf(raw.pre_tokenizer) === undefined ? show(raw.pre_tokenizer) : `type "${typeOf(raw.pre_tokenizer)}"`}.`,
+      `must be (or contain, in a Sequence) the ByteLevel pre-tokenizer when the decoder is ByteLevel, got ${typeOf(raw.pre_tokenizer) === undefined ? show(raw.pre_tokenizer) : `type "${typeOf(raw.pre_tokenizer)}"`}.`,
     );
+  }
+  if (model.byte_fallback === true) {
+    const addedContents = new Set(addedTokens.map((t) => t.content));
+    for (let b = 0; b < 256; b++) {
+      const token = byteFallbackToken(b);
+      if (vocab[token] === undefined && !addedContents.has(token)) {
+        formatError(
+          file,
+          'model.vocab',
+          `has no ${JSON.stringify(token)} token, but model.byte_fallback is true: byte fallback needs all 256 tokens <0x00>..<0xFF>.`,
+        );
+      }
+    }
+  }
+  if (decoding.kind === 'sentencePiece' && decoding.byteFallback && model.byte_fallback !== true) {
+    formatError(file, 'model.byte_fallback', 'must be true when the decoder has a ByteFallback step.');
   }
   for (const key of ['normalizer', 'post_processor'] as const) {
     const v = raw[key];
@@ -197,7 +235,86 @@ export function checkTokenizerJson(raw: unknown, file: string): CheckedTokenizer
     decoder: raw.decoder,
     model: { ...model, type: 'BPE' },
   };
-  return { json, addedTokens };
+  return { json, addedTokens, decoding };
+}
+
+/** Reads `decoder` into a {@link DecodingScheme}; anything else is DYNAMO_TOKENIZER_FORMAT. */
+function checkDecoder(decoder: unknown, file: string): DecodingScheme {
+  const type = typeOf(decoder);
+  const got = type === undefined ? show(decoder) : `type "${type}"`;
+  if (type === 'ByteLevel') return { kind: 'byteLevel' };
+  if (type === 'Metaspace') {
+    const replacement = (decoder as Obj).replacement ?? '\u2581';
+    if (typeof replacement !== 'string' || replacement.length === 0) {
+      formatError(file, 'decoder.replacement', `must be a non-empty string, got ${show(replacement)}.`);
+    }
+    return {
+      kind: 'sentencePiece',
+      replacements: [[replacement, ' ']],
+      byteFallback: false,
+      stripStart: 0,
+      stripContent: ' ',
+      metaspace: true,
+    };
+  }
+  if (type !== 'Sequence' && type !== 'Replace' && type !== 'ByteFallback' && type !== 'Fuse' && type !== 'Strip') {
+    formatError(file, 'decoder', `is ${got}: supported are ${SUPPORTED_DECODERS}.`);
+  }
+  const steps: unknown[] = type === 'Sequence' ? ((decoder as Obj).decoders as unknown[]) : [decoder];
+  if (!Array.isArray(steps)) formatError(file, 'decoder.decoders', `must be an array, got ${show(steps)}.`);
+  const replacements: [string, string][] = [];
+  let byteFallback = false;
+  let fused = false;
+  let stripStart = 0;
+  let stripContent = ' ';
+  let stage = 0; // 0: Replace, 1: ByteFallback, 2: Fuse, 3: Strip — steps must come in this order
+  steps.forEach((step: unknown, i: number) => {
+    const field = type === 'Sequence' ? `decoder.decoders[${i}]` : 'decoder';
+    const stepType = typeOf(step);
+    const order = { Replace: 0, ByteFallback: 1, Fuse: 2, Strip: 3 }[stepType as string];
+    if (order === undefined || order < stage || (order === stage && order !== 0)) {
+      formatError(
+        file,
+        field,
+        `is ${stepType === undefined ? show(step) : `type "${stepType}"`} here: supported are ${SUPPORTED_DECODERS}.`,
+      );
+    }
+    stage = order;
+    const o = step as Obj;
+    if (stepType === 'Replace') {
+      const pattern = isObj(o.pattern) ? o.pattern.String : undefined;
+      if (typeof pattern !== 'string' || pattern.length === 0 || typeof o.content !== 'string') {
+        formatError(file, field, 'must be a Replace with a {"String": ...} pattern and a string content.');
+      }
+      if (/[<>0-9A-Fa-fx]/.test(pattern)) {
+        formatError(
+          file,
+          `${field}.pattern`,
+          `is ${show(pattern)}: it could change <0x..> byte tokens (not supported).`,
+        );
+      }
+      replacements.push([pattern, o.content]);
+    } else if (stepType === 'ByteFallback') {
+      byteFallback = true;
+    } else if (stepType === 'Fuse') {
+      fused = true;
+    } else {
+      const start = o.start ?? 0;
+      const stop = o.stop ?? 0;
+      const content = o.content;
+      if (!fused) formatError(file, field, 'is a Strip before Fuse (per-token strip): not supported.');
+      if (typeof content !== 'string' || content.length !== 1) {
+        formatError(file, `${field}.content`, `must be one character, got ${show(content)}.`);
+      }
+      if (typeof start !== 'number' || !Number.isInteger(start) || start < 0) {
+        formatError(file, `${field}.start`, `must be a non-negative integer, got ${show(start)}.`);
+      }
+      if (stop !== 0) formatError(file, `${field}.stop`, `is ${show(stop)}: only 0 is supported.`);
+      stripStart = start;
+      stripContent = content;
+    }
+  });
+  return { kind: 'sentencePiece', replacements, byteFallback, stripStart, stripContent, metaspace: false };
 }
 
 /** Which tokenizer.json field an error of `@huggingface/tokenizers` is about (from its message). */

@@ -1,4 +1,4 @@
-import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
+import { type ChatMessage, DynamoError, DynamoErrorCode, isDynamoError, type TextTokenizer } from '@dynamojs/core';
 import {
   type DecodingMode,
   type DecodingPlan,
@@ -25,7 +25,8 @@ import {
 export const GENERATE_HELP = `Usage: dynamo generate "prompt" [options]
 
 Generates a continuation of the prompt, streaming the text to stdout, then prints a statistics
-line (tokens/s, tokens per pass, device) to stderr.
+line (tokens/s, tokens per pass, device) to stderr. With --chat, the prompt is a user message
+rendered with the model's chat template (instruct models) and the reply is printed.
 
 Options:
   --mode ar|dynamo|verified   ar: one token per pass (base-only graph); dynamo: DynaMo multi-token
@@ -73,6 +74,11 @@ Options:
                               where acceptance most likely stops (default: every node of a chain,
                               3 of a tree)
   --stop STRING               stop string (repeatable)
+  --chat                      send the prompt as one user message through the model's chat template
+                              (tokenizer_config.json's chat_template, or chat_template.jinja, next
+                              to tokenizer.json), with the assistant turn opened; stops at the
+                              template's end-of-turn token. Prints only the reply
+  --system STRING             with --chat (implies it): a system message before the user message
   --model PATH                model folder (default: the bundled reference model)
   --device auto|cpu|cuda|webgpu   (default auto)
   --threads N                 CPU threads per session
@@ -100,6 +106,8 @@ const FLAGS = {
   joint: { type: 'string' },
   'min-draft-p': { type: 'string' },
   'chain-length': { type: 'string' },
+  chat: { type: 'boolean' },
+  system: { type: 'string' },
 } as const;
 
 export async function generateCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -126,6 +134,13 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   const headRows = headRowsFlag(values);
   const json = values.json === true;
   const compare = values.compare === true;
+  const system = str(values, 'system');
+  const messages: ChatMessage[] | undefined =
+    values.chat === true || system !== undefined
+      ? [...(system !== undefined ? [{ role: 'system', content: system }] : []), { role: 'user', content: prompt }]
+      : undefined;
+  // what is echoed before the continuation: the prompt, or nothing for a chat reply
+  const echo = messages === undefined ? prompt : '';
 
   // What runs on what: the one resolver, from the flags and what the folder ships (its manifest).
   // --compare: ar first, then the mode, with one seed
@@ -144,6 +159,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   let cleanup = () => {};
   try {
     for (const note of plan.notes) ctx.stderr.write(`note: ${bundle.dir} ${note}.\n`);
+    if (messages !== undefined) checkChatTemplate(bundle.tokenizer, bundle.dir);
     const runtime = {
       tables: bundle.tables as CoOccurrenceTables | undefined,
       draftHead: bundle.baseModel?.draftHead,
@@ -163,7 +179,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
           signal: controller.signal,
           model: modelFor(p, bundle),
           tokenizer: bundle.tokenizer,
-          prompt,
+          ...(messages === undefined ? { prompt } : { messages }),
           ...components,
           ...(headRows && m === 'verified' && { headRows }),
           maxNewTokens: tokens,
@@ -180,8 +196,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     }
     for (const m of sequence) {
       const { sampler, options } = optionsFor(m, maxNewTokens, runSeed);
-      if (!json)
-        ctx.stdout.write(compare ? `${m === 'ar' ? '── ar (one token per pass)' : `── ${m}`}\n${prompt}` : prompt);
+      if (!json) ctx.stdout.write(compare ? `${m === 'ar' ? '── ar (one token per pass)' : `── ${m}`}\n${echo}` : echo);
       for await (const event of stream(options)) {
         if (event.type === 'text' && !json) ctx.stdout.write(event.text);
         if (event.type === 'done') {
@@ -189,7 +204,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
           runs.push({ mode: m, result: r });
           if (json) {
             ctx.stdout.write(
-              `${JSON.stringify({ prompt, mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings: plans.get(m)?.settings })}\n`,
+              `${JSON.stringify({ prompt, ...(messages && { messages }), mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings: plans.get(m)?.settings })}\n`,
             );
           } else {
             ctx.stdout.write('\n');
@@ -221,5 +236,22 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   } finally {
     cleanup();
     await bundle.dispose();
+  }
+}
+
+/** --chat needs a chat template: say so in CLI terms before anything runs. */
+function checkChatTemplate(tokenizer: TextTokenizer, dir: string): void {
+  const missing = () =>
+    new DynamoError(
+      DynamoErrorCode.UNSUPPORTED,
+      `--chat: the tokenizer of ${dir} has no chat template (tokenizer_config.json's chat_template or chat_template.jinja next to tokenizer.json); drop --chat to continue the prompt as text.`,
+      { details: { option: 'chat' } },
+    );
+  if (typeof tokenizer.applyChatTemplate !== 'function') throw missing();
+  try {
+    tokenizer.applyChatTemplate([{ role: 'user', content: '' }]);
+  } catch (error) {
+    if (isDynamoError(error, DynamoErrorCode.UNSUPPORTED)) throw missing();
+    // a template that rejects this probe: the real messages decide
   }
 }
