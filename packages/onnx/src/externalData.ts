@@ -2,6 +2,9 @@ import type { ManifestFile } from '@dynamojs/core';
 import { checkFile, readRequired } from './modelFiles.js';
 import type { ModelSource } from './source.js';
 
+/** The most `_data_{i}` chunks probed for (transformers.js's MAX_EXTERNAL_DATA_CHUNKS). */
+const MAX_PROBED_CHUNKS = 100;
+
 /** One entry of ONNX Runtime's `externalData` session option. */
 export interface ExternalDataFile {
   /** The name the graph's tensors use: the file name, relative to the .onnx file's folder. */
@@ -12,7 +15,8 @@ export interface ExternalDataFile {
 /**
  * Reads a model file's external-data files (the manifest's `externalData`, required; or, for a
  * plain export, the first of `probe` — the conventional `<model>.onnx_data` / `<model>.onnx.data` —
- * that is present) as ONNX Runtime's `externalData` session option.
+ * that is present, with the `<model>.onnx_data_1`, `_2`, … chunks that follow it) as ONNX Runtime's
+ * `externalData` session option.
  */
 export async function readExternalData(
   source: ModelSource,
@@ -29,10 +33,17 @@ export async function readExternalData(
   }
   for (const path of probe) {
     const data = await source.read(path);
-    if (data) {
-      out.push({ path: path.slice(dir.length), data });
-      break;
+    if (!data) continue;
+    out.push({ path: path.slice(dir.length), data });
+    // transformers.js splits large weights into `model.onnx_data`, `model.onnx_data_1`, …
+    if (path.endsWith('_data')) {
+      for (let i = 1; i < MAX_PROBED_CHUNKS; i++) {
+        const more = await source.read(`${path}_${i}`);
+        if (!more) break;
+        out.push({ path: `${path}_${i}`.slice(dir.length), data: more });
+      }
     }
+    break;
   }
   return out;
 }

@@ -13,8 +13,11 @@ export interface LoadOptions {
   readonly variant?: string;
   /**
    * A plain transformers.js / Optimum export's dtype, as transformers.js names it: picks
-   * onnx/model{suffix}.onnx (fp32 '', fp16 '_fp16', q8 '_quantized', int8, uint8, q4, q4f16, bnb4).
-   * Default as transformers.js: 'q8' when `device` is 'wasm', else 'fp32'. Same as `variant`.
+   * onnx/model{suffix}.onnx (fp32 '', fp16 '_fp16', q8 '_quantized', int8, uint8, q4, q4f16, bnb4,
+   * q2, q2f16, q1, q1f16). Default (or 'auto') as transformers.js chooses: config.json's
+   * `transformers.js_config.dtype` (its `device_config[device]` laid over it when `device` is
+   * named), else 'q8' when `device` is 'wasm' (fp32 when there is no model_quantized.onnx), else
+   * 'fp32'. Same as `variant`; `dtype` wins when both are given.
    */
   readonly dtype?: string;
   /** Load the base-only graph (`base/onnx/model.onnx`) as a 1-head model: the plain AR baseline. */

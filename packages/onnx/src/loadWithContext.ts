@@ -41,11 +41,9 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
   await checkTokenizerVocab(source, manifest, resolved.tokenizerEntry, options);
 
   const verify = options.verifyChecksums ?? false;
-  const bytes = await readRequired(
-    source,
-    entry.path,
-    `the ${entry.role} file${entry.variant ? ` (${entry.variant})` : ''}`,
-  );
+  const bytes =
+    resolved.modelBytes ??
+    (await readRequired(source, entry.path, `the ${entry.role} file${entry.variant ? ` (${entry.variant})` : ''}`));
   await checkFile(source, entry, bytes, verify);
   const externalData = await readExternalData(source, entry, verify, resolved.probeExternalData);
   throwIfAborted(options.signal, 'model load');
@@ -100,6 +98,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     baseOnly: resolved.baseOnly,
     ...(draftHead && { draftHead }),
     ...(resolved.eosTokenIds && { eosTokenIds: resolved.eosTokenIds }),
+    ...(resolved.positionOffset && { positionOffset: resolved.positionOffset }),
     ...(report.chosen === 'webgpu' &&
       keepOnDevice && {
         createTrimSession: () =>

@@ -41,6 +41,11 @@ export interface OnnxModelParts {
   readonly draftHead?: OnnxDraftHead;
   /** Every eos id (generation_config.json's `eos_token_id`, a number or a list); default [specialTokens.eos]. */
   readonly eosTokenIds?: readonly number[];
+  /**
+   * Added to every `position_ids` value: 1 for the exports transformers.js feeds 1-based positions
+   * (gemma3_text, gemma3, paligemma), so that both run the same graph inputs; default 0.
+   */
+  readonly positionOffset?: number;
   /** Opens a session of the Slice graph on the same device, to trim device-resident caches. */
   readonly createTrimSession?: () => Promise<OrtSession>;
   /** Opens a session of the Gather graph on the same device, to compact device-resident caches. */
@@ -151,6 +156,7 @@ export class OnnxModel implements MultiTokenModel {
   readonly #scalars = new Map<number, OrtTensor>();
   readonly #vocab: number;
   readonly #context: number;
+  readonly #positionOffset: number;
   #trimSession: Promise<OrtSession> | null = null;
   #compactSession: Promise<OrtSession> | null = null;
   /** Each cache's input buffers (a cache runs one pass at a time, so they are never shared). */
@@ -173,6 +179,7 @@ export class OnnxModel implements MultiTokenModel {
     this.deviceReport = parts.deviceReport;
     this.#vocab = manifest.vocabSize;
     this.#context = manifest.contextLength;
+    this.#positionOffset = parts.positionOffset ?? 0;
     this.metadata = Object.freeze({
       name: manifest.name,
       heads: manifest.heads,
@@ -330,7 +337,7 @@ export class OnnxModel implements MultiTokenModel {
       attention_mask: new Tensor('int64', this.#ones.subarray(0, P + S), [1, P + S]),
     };
     if (this.graph.hasPositionIds) {
-      feeds.position_ids = new Tensor('int64', buffers.setPositions(P, S, isTree), [1, S]);
+      feeds.position_ids = new Tensor('int64', buffers.setPositions(P + this.#positionOffset, S, isTree), [1, S]);
     }
     if (this.#chainMask) {
       feeds.tree_attention_mask = isTree
@@ -395,7 +402,7 @@ export class OnnxModel implements MultiTokenModel {
       const baseRows = logits.dims[1] as number;
       const base =
         this.graph.logitsType === 'float16'
-          ? float16ToFloat32(logits.data as Uint16Array)
+          ? float16ToFloat32(logits.data as Uint16Array | ArrayLike<number>)
           : (logits.data as Float32Array);
       const hidden = this.graph.hiddenSize > 0 ? ((out.hidden_states as OrtTensor).data as Float32Array) : undefined;
       return new OnnxForwardResult(

@@ -18,6 +18,10 @@ export interface ResolvedModel {
   readonly plainExport?: boolean;
   /** generation_config.json's (else config.json's) eos ids, for a plain export. */
   readonly eosTokenIds?: readonly number[];
+  /** The model file's bytes, when resolving already read them (not read twice). */
+  readonly modelBytes?: Uint8Array;
+  /** First position id (1 for the model types transformers.js counts from 1, e.g. gemma3_text); default 0. */
+  readonly positionOffset?: number;
 }
 
 /** The `role` file that `options.variant` names (default: the `"default": true` one, else fp32). */

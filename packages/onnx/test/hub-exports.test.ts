@@ -1,12 +1,13 @@
 /**
  * Hub-layout plain exports (config.json + generation_config.json + tokenizer.json +
- * onnx/model{,_fp16}.onnx) of each decoder family, written with seeded random weights by
- * fixtures/make_hub_exports.py (Debian's /usr/bin/python3 with torch): greedy `ar` with
+ * onnx/model{,_fp16,_q4,_quantized}.onnx) of each decoder family, written with seeded random weights
+ * by fixtures/make_hub_exports.py (Debian's /usr/bin/python3 with torch): greedy `ar` with
  * @dynamojs/generate must give exactly the tokens @huggingface/transformers' generate() gives on the
- * same folder, and `verified` with ngramDrafter() the same again.
+ * same folder and dtype, and `verified` with ngramDrafter() the same again.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const HUB = join(FIXTURES, 'hub');
 const PYTHON = '/usr/bin/python3';
-const FAMILIES = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma', 'gpt2', 'gpt_neox'];
+const SCRIPT = join(FIXTURES, 'make_hub_exports.py');
+const FAMILIES = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma', 'gemma2', 'gemma3_text', 'gpt2', 'gpt_neox'];
+/** transformers.js dtype → what the fixture's file is. */
+const QUANTIZED = { q4: 'MatMulNBits, 4 bits', q8: 'dynamic quantization, MatMulInteger' } as const;
 
 const hasTorch =
   existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
@@ -83,10 +87,24 @@ function addInput(file: string, name: string, type: string, shape: string): void
   execFileSync(PYTHON, ['-c', code, file]);
 }
 
+/** Greedy `ar` tokens, N after PROMPT. */
+async function greedyTokens(model: MultiTokenModel): Promise<number[]> {
+  const r = await generate({ model, inputIds: PROMPT, mode: 'ar', sampler: greedy(), eos: false, maxNewTokens: N });
+  return [...r.tokens];
+}
+
 describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
+  /** Scratch copies of fixture folders, removed afterwards. */
+  let tmp: string;
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   beforeAll(() => {
-    if (!existsSync(join(HUB, '.done'))) {
-      execFileSync(PYTHON, [join(FIXTURES, 'make_hub_exports.py'), HUB], { stdio: 'ignore', timeout: 120_000 });
+    tmp = mkdtempSync(join(tmpdir(), 'dynamo-hub-'));
+    // regenerate when the generator changed since the cached exports were written
+    const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex');
+    const done = join(HUB, '.done');
+    if (!existsSync(done) || readFileSync(done, 'utf8').trim() !== hash) {
+      rmSync(HUB, { recursive: true, force: true });
+      execFileSync(PYTHON, [SCRIPT, HUB], { stdio: 'ignore', timeout: 120_000 });
     }
     return import('@huggingface/transformers').then((m) => {
       tf = m;
@@ -112,6 +130,102 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
         await model.dispose();
       }
     });
+
+    it.each(Object.entries(QUANTIZED))('dtype %s (%s): ar = transformers.js', async (dtype) => {
+      const model = await loadModel(dir, { device: 'cpu', dtype, ...session });
+      try {
+        expect(model.variant).toBe(dtype);
+        expect(model.file).toContain(dtype === 'q4' ? 'model_q4.onnx' : 'model_quantized.onnx');
+        const { ar, v } = await arAndVerified(model);
+        const ref = await transformersTokens(family, dtype);
+        expect(new Set(ref).size).toBeGreaterThan(3);
+        expect(ar.tokens).toEqual(ref);
+        expect(v.tokens).toHaveLength(N);
+        // MatMulNBits (no activation quantization) computes each row alone: verified = ar. Dynamic
+        // quantization (q8) scales the activations by the min/max of the whole pass, so a row's logits
+        // depend on the other rows of its pass: verified (several rows per pass) may differ from ar
+        if (dtype === 'q4') expect(v.tokens).toEqual(ar.tokens);
+      } finally {
+        await model.dispose();
+      }
+    });
+  });
+
+  it('gemma3_text gets 1-based position_ids as transformers.js feeds them; gemma 0-based', async () => {
+    for (const [family, first] of [
+      ['gemma3_text', 1n],
+      ['gemma', 0n],
+    ] as const) {
+      const model = await loadModel(join(HUB, family), { device: 'cpu', ...session });
+      const run = model.session.run.bind(model.session);
+      const seen: bigint[][] = [];
+      model.session.run = ((feeds: Record<string, { data: unknown }>, ...rest: unknown[]) => {
+        seen.push(Array.from(feeds.position_ids?.data as BigInt64Array));
+        return (run as (...a: unknown[]) => unknown)(feeds, ...rest);
+      }) as typeof model.session.run;
+      try {
+        const cache = model.createCache();
+        await model.forward(PROMPT, cache);
+        await model.forward([7], cache);
+        expect(seen[0]).toEqual(PROMPT.map((_, i) => first + BigInt(i)));
+        expect(seen[1]).toEqual([first + BigInt(PROMPT.length)]);
+      } finally {
+        await model.dispose();
+      }
+    }
+  });
+
+  describe('external data in chunks (model.onnx_data, model.onnx_data_1)', () => {
+    it('as config.json transformers.js_config lists them: = llama and = transformers.js', async () => {
+      const model = await loadModel(join(HUB, 'llama-external'), { device: 'cpu', ...session });
+      const plain = await loadModel(join(HUB, 'llama'), { device: 'cpu', ...session });
+      try {
+        const tokens = await greedyTokens(model);
+        expect(tokens).toEqual(await greedyTokens(plain));
+        expect(tokens).toEqual(await transformersTokens('llama-external', 'fp32'));
+      } finally {
+        await model.dispose();
+        await plain.dispose();
+      }
+    });
+
+    it('without transformers.js_config: found next to the file; a listed chunk that is missing is named', async () => {
+      const d = join(tmp, 'unlisted');
+      cpSync(join(HUB, 'llama-external'), d, { recursive: true });
+      const config = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+      delete config['transformers.js_config'];
+      writeFileSync(join(d, 'config.json'), JSON.stringify(config));
+      const model = await loadModel(d, { device: 'cpu', ...session });
+      await model.dispose();
+
+      const m = join(tmp, 'missing-chunk');
+      cpSync(join(HUB, 'llama-external'), m, { recursive: true });
+      unlinkSync(join(m, 'onnx', 'model.onnx_data_1'));
+      await expect(loadModel(m, { device: 'cpu' })).rejects.toMatchObject({
+        code: 'DYNAMO_MODEL_LOAD',
+        message: expect.stringContaining(join('onnx', 'model.onnx_data_1')),
+      });
+    });
+  });
+
+  it('dtype as transformers.js chooses it: transformers.js_config.dtype, device_config, the option first', async () => {
+    const d = join(tmp, 'gpt2-dtype');
+    cpSync(join(HUB, 'gpt2'), d, { recursive: true });
+    const config = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+    const write = (tjs: unknown) =>
+      writeFileSync(join(d, 'config.json'), JSON.stringify({ ...config, 'transformers.js_config': tjs }));
+    const variant = async (o: Record<string, unknown>) => {
+      const model = await loadModel(d, { device: 'cpu', ...o });
+      await model.dispose();
+      return model.variant;
+    };
+    write({ dtype: 'q4' });
+    expect(await variant({})).toBe('q4');
+    expect(await variant({ dtype: 'fp32' })).toBe('fp32');
+    expect(await variant({ dtype: 'auto' })).toBe('q4');
+    write({ dtype: { model: 'q8' }, device_config: { cpu: { dtype: 'q4' } } });
+    expect(await variant({})).toBe('q4');
+    expect(await variant({ device: 'auto' })).toBe('q8');
   });
 
   it('qwen3 with a `logits_to_keep` input (newer exports) = qwen3 with `num_logits_to_keep`', async () => {
@@ -120,10 +234,7 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
     try {
       expect(a.graph.logitsToKeepName).toBe('num_logits_to_keep');
       expect(b.graph.logitsToKeepName).toBe('logits_to_keep');
-      const opts = { inputIds: PROMPT, mode: 'ar' as const, sampler: greedy(), eos: false as const, maxNewTokens: N };
-      const ta = await generate({ model: a, ...opts });
-      const tb = await generate({ model: b, ...opts });
-      expect(tb.tokens).toEqual(ta.tokens);
+      expect(await greedyTokens(b)).toEqual(await greedyTokens(a));
     } finally {
       await a.dispose();
       await b.dispose();
@@ -161,12 +272,6 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
   });
 
   describe('typed errors', () => {
-    let tmp: string;
-    beforeAll(() => {
-      tmp = mkdtempSync(join(tmpdir(), 'dynamo-hub-'));
-    });
-    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
     const code = async (p: Promise<unknown>) => {
       try {
         await p;
@@ -178,9 +283,9 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
     };
 
     it('a missing onnx file names the file', async () => {
-      const e = await code(loadModel(join(HUB, 'gpt2'), { device: 'cpu', dtype: 'q4' }));
+      const e = await code(loadModel(join(HUB, 'gpt2'), { device: 'cpu', dtype: 'q4f16' }));
       expect(e.code).toBe('DYNAMO_MODEL_LOAD');
-      expect(e.message).toContain(join('onnx', 'model_q4.onnx'));
+      expect(e.message).toContain(join('onnx', 'model_q4f16.onnx'));
     });
 
     it('config.json without model_type', async () => {
@@ -211,10 +316,7 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
       const merged = await loadModel(d, { device: 'cpu', ...session });
       try {
         expect(merged.graph.hasUseCacheBranch).toBe(true);
-        const opts = { inputIds: PROMPT, mode: 'ar' as const, sampler: greedy(), eos: false as const, maxNewTokens: N };
-        expect((await generate({ model: merged, ...opts })).tokens).toEqual(
-          (await generate({ model: plain, ...opts })).tokens,
-        );
+        expect(await greedyTokens(merged)).toEqual(await greedyTokens(plain));
       } finally {
         await plain.dispose();
         await merged.dispose();
