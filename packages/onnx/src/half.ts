@@ -23,3 +23,24 @@ export function float16ToFloat32(data: Uint16Array | ArrayLike<number>): Float32
   }
   return out;
 }
+
+/**
+ * A host-memory float16 tensor as onnxruntime-node can read it. Where the platform has a native
+ * Float16Array (Node 24), onnxruntime-common stores float16 data as one, and onnxruntime-node's
+ * binding (1.2x–1.30) cannot read a Float16Array (N-API has no float16 typed-array kind: it sees
+ * 0 bytes, "not enough space: expected N, got 0"). The tensor's `data` is shadowed by a Uint16Array
+ * over the same bytes (no copy) — what the binding reads on Node 20/22; onnxruntime-web copies the
+ * bytes either way. Other tensors are returned as they are.
+ */
+export function float16Feedable<T extends { readonly type: string; readonly location: string; readonly data: unknown }>(
+  tensor: T,
+): T {
+  if (tensor.type !== 'float16' || tensor.location !== 'cpu') return tensor;
+  const data = tensor.data as ArrayBufferView & { length: number };
+  if (data instanceof Uint16Array || !ArrayBuffer.isView(data)) return tensor;
+  Object.defineProperty(tensor, 'data', {
+    value: new Uint16Array(data.buffer, data.byteOffset, data.length),
+    configurable: true,
+  });
+  return tensor;
+}

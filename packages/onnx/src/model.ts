@@ -20,7 +20,7 @@ import { errorMessage } from './devices.js';
 import type { OnnxDraftHead } from './draftHead.js';
 import { ForwardBuffers } from './forwardBuffers.js';
 import type { GraphSpec } from './graph.js';
-import { float16ToFloat32 } from './half.js';
+import { float16Feedable, float16ToFloat32 } from './half.js';
 import type { OrtRuntime, OrtSession, OrtTensor } from './runtime.js';
 
 /** Everything `OnnxModel` is built from (the loaders assemble it). */
@@ -348,7 +348,11 @@ export class OnnxModel implements MultiTokenModel {
     try {
       const past = cache.currentTensors() ?? (await cache.pastTensors());
       const names = this.graph.pastNames;
-      for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
+      if (this.graph.kvType === 'float16') {
+        for (let i = 0; i < names.length; i++) feeds[names[i] as string] = float16Feedable(past[i] as OrtTensor);
+      } else {
+        for (let i = 0; i < names.length; i++) feeds[names[i] as string] = past[i] as OrtTensor;
+      }
       if (this.graph.hasLogitsToKeep) feeds[this.graph.logitsToKeepName] = this.#scalar(K);
       if (this.graph.hasUseCacheBranch) feeds.use_cache_branch = new Tensor('bool', [P > 0], [1]);
       // the extra heads' rows: exactly the rows (none when skipped), or the last K2 rows covering them
