@@ -44,6 +44,18 @@ export interface ModelMetadata {
   /** Maximum number of positions (prompt + generated) the model can attend over. */
   readonly contextLength: number;
   readonly specialTokens: SpecialTokenIds;
+  /**
+   * Every token id that ends a generation, when the model names several (a hub export's
+   * generation_config.json `eos_token_id` list, e.g. Llama 3's `[128001, 128008, 128009]`); generation
+   * stops at any of them by default. Absent: `specialTokens.eos` alone.
+   */
+  readonly eosTokenIds?: readonly number[];
+  /**
+   * False when a row's logits depend on the other rows of its pass beyond float rounding (dynamic
+   * activation quantization: a q8 `DynamicQuantizeLinear` graph scales by the whole pass's range),
+   * so verifying several tokens in one pass is not exactly `ar`. Absent: assumed true.
+   */
+  readonly passInvariant?: boolean;
   /** Execution device actually in use (e.g. "cpu", "webgpu", "wasm", "cuda"), if known. */
   readonly device?: string;
   readonly decoding?: DecodingDefaults;

@@ -217,8 +217,13 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   let eos: number[];
   if (options.eos === false) eos = [];
   else if (options.eos === undefined) {
-    const id = model.metadata.specialTokens?.eos ?? tokenizer?.specialTokens?.eos;
-    eos = id === undefined ? [] : [id];
+    const ids = model.metadata.eosTokenIds;
+    if (Array.isArray(ids) && ids.length > 0) {
+      eos = ids.filter((id) => Number.isInteger(id) && id >= 0 && id < vocabSize);
+    } else {
+      const id = model.metadata.specialTokens?.eos ?? tokenizer?.specialTokens?.eos;
+      eos = id === undefined ? [] : [id];
+    }
   } else {
     const list = typeof options.eos === 'number' ? [options.eos] : options.eos;
     if (!Array.isArray(list)) invalidOption('eos', 'a token id, an array of token ids or false', options.eos);
@@ -234,7 +239,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   }
   const seed = options.seed === undefined ? undefined : checkNumber('seed', options.seed);
   const truncate = options.truncate === undefined ? 'none' : checkEnum('truncate', options.truncate, ['none', 'left']);
-  const addSpecialTokens = checkBoolean('addSpecialTokens', options.addSpecialTokens, false);
+  const addSpecialTokens = checkBoolean('addSpecialTokens', options.addSpecialTokens, true);
   const skipSpecialTokens = checkBoolean('skipSpecialTokens', options.skipSpecialTokens, true);
 
   // The prompt.

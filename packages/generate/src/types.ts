@@ -138,7 +138,12 @@ export interface GenerateOptions {
    * keeping the last `max(1, contextLength - maxNewTokens)`.
    */
   readonly truncate?: 'none' | 'left';
-  /** Encode the prompt with the tokenizer's special tokens (e.g. BOS). Default false. */
+  /**
+   * Encode a string `prompt` with the tokenizer's post-processor (its special tokens, e.g. the BOS
+   * of Llama 2, Mistral and Gemma tokenizers), as transformers.js' tokenizer and text-generation
+   * pipeline do. Default true (byte-level BPE tokenizers such as GPT-2's and the bundled model's add
+   * nothing). Chat `messages` never add them: the template writes its own.
+   */
   readonly addSpecialTokens?: boolean;
   /** Drop special tokens from the text. Default true. */
   readonly skipSpecialTokens?: boolean;

@@ -19,6 +19,9 @@ export type {
   DeviceRequest,
 } from './devices.js';
 export { DEVICE_NAMES, deviceUnavailable, errorMessage, selectDevice } from './devices.js';
+export type { DownloadProgress, ProgressCallback } from './downloadProgress.js';
+export type { CacheLike, CacheOption } from './fileCache.js';
+export { DEFAULT_CACHE_NAME } from './fileCache.js';
 export type { GraphSpec } from './graph.js';
 export { inspectGraph } from './graph.js';
 export type { LoaderContext, LoadOptions } from './loadOptions.js';
@@ -27,6 +30,8 @@ export type { OnnxModelParts } from './model.js';
 export { OnnxModel } from './model.js';
 export type { OrtRuntime, OrtSession, OrtTensor, SessionOptions, ValueMetadata } from './runtime.js';
 export type { FileBytes, ModelSource } from './source.js';
-export { bufferSource, sha256Hex, urlSource } from './source.js';
+export { bufferSource, sha256Hex } from './source.js';
+export type { UrlLoadOptions, UrlSourceOptions } from './urlSource.js';
+export { urlSource } from './urlSource.js';
 export { tokenizerVocabSize } from './vocabCheck.js';
 export type { WasmSettings } from './wasmSettings.js';

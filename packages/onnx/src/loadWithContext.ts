@@ -2,6 +2,7 @@ import { DynamoError, DynamoErrorCode, isDynamoError, throwIfAborted } from '@dy
 import { compactModelBytes } from './compactModel.js';
 import { DEVICE_NAMES, type DeviceName, errorMessage, selectDevice } from './devices.js';
 import type { OnnxDraftHead } from './draftHead.js';
+import { usesDynamicQuantization } from './dynamicQuantization.js';
 import { readExternalData } from './externalData.js';
 import { inspectGraph } from './graph.js';
 import { loadDraftHead } from './loadDraftHead.js';
@@ -99,6 +100,7 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     ...(draftHead && { draftHead }),
     ...(resolved.eosTokenIds && { eosTokenIds: resolved.eosTokenIds }),
     ...(resolved.positionOffset && { positionOffset: resolved.positionOffset }),
+    ...(usesDynamicQuantization(bytes) && { passInvariant: false }),
     ...(report.chosen === 'webgpu' &&
       keepOnDevice && {
         createTrimSession: () =>

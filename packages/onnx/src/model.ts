@@ -46,6 +46,8 @@ export interface OnnxModelParts {
    * (gemma3_text, gemma3, paligemma), so that both run the same graph inputs; default 0.
    */
   readonly positionOffset?: number;
+  /** False when the graph quantizes activations dynamically (see `ModelMetadata.passInvariant`). */
+  readonly passInvariant?: boolean;
   /** Opens a session of the Slice graph on the same device, to trim device-resident caches. */
   readonly createTrimSession?: () => Promise<OrtSession>;
   /** Opens a session of the Gather graph on the same device, to compact device-resident caches. */
@@ -144,8 +146,8 @@ export class OnnxModel implements MultiTokenModel {
   /**
    * Every end-of-sequence id: a plain export's generation_config.json `eos_token_id` (a number or a
    * list, e.g. Llama 3's [128001, 128008, 128009]), else config.json's, else the manifest's
-   * `specialTokens.eos`. `metadata.specialTokens.eos` is the first; pass the list to generate's
-   * `eos` option to stop at any of them.
+   * `specialTokens.eos`. `metadata.specialTokens.eos` is the first; `metadata.eosTokenIds` holds the
+   * list when it has several, and generate stops at any of them by default.
    */
   readonly eosTokenIds: readonly number[];
   readonly #ort: OrtRuntime;
@@ -186,6 +188,8 @@ export class OnnxModel implements MultiTokenModel {
       vocabSize: manifest.vocabSize,
       contextLength: manifest.contextLength,
       specialTokens: manifest.specialTokens,
+      ...(this.eosTokenIds.length > 1 && { eosTokenIds: this.eosTokenIds }),
+      ...(parts.passInvariant === false && { passInvariant: false }),
       device: parts.device,
       ...(manifest.decoding && { decoding: manifest.decoding }),
       treeAttention: graph.hasTreeAttention,
@@ -368,11 +372,19 @@ export class OnnxModel implements MultiTokenModel {
         // onnxruntime-common validates a fetch list name by name on every run
         out = (await session.run(feeds)) as Record<string, OrtTensor>;
       } catch (cause) {
-        throw new DynamoError(
-          DynamoErrorCode.RUNTIME,
-          `ONNX Runtime failed running ${this.file} on ${this.device}: ${errorMessage(cause)}`,
-          { details: { file: this.file }, cause },
-        );
+        const message = errorMessage(cause);
+        if (/requires f16 but the device does not support it/.test(message)) {
+          throw new DynamoError(
+            DynamoErrorCode.UNSUPPORTED,
+            `${this.file} (${this.variant}) computes in float16, which this ${this.device} adapter cannot (no ` +
+              `"shader-f16" feature): load an fp32 or q4 file (dtype: 'fp32' | 'q4') on it, or fp16 on the CPU.`,
+            { details: { file: this.file, variant: this.variant, device: this.device }, cause },
+          );
+        }
+        throw new DynamoError(DynamoErrorCode.RUNTIME, `ONNX Runtime failed running ${this.file} on ${this.device}: ${message}`, {
+          details: { file: this.file },
+          cause,
+        });
       }
       const present = this.graph.presentNames.map((n) => out[n] as OrtTensor);
       let extra: Float32Array | undefined;

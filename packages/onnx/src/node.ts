@@ -14,7 +14,8 @@ import type { LoadOptions } from './loadOptions.js';
 import { loadWithContext } from './loadWithContext.js';
 import type { OnnxModel } from './model.js';
 import type { OrtRuntime } from './runtime.js';
-import { bufferSource, type FileBytes, type ModelSource, urlSource } from './source.js';
+import { bufferSource, type FileBytes, type ModelSource } from './source.js';
+import { type UrlLoadOptions, urlSource, urlSourceOptions } from './urlSource.js';
 
 export * from './index.js';
 
@@ -140,17 +141,20 @@ export const nodePlatform: DevicePlatform = {
 
 export type NodeModelSource = string | URL | Readonly<Record<string, FileBytes>> | ModelSource;
 
-export interface NodeLoadOptions extends LoadOptions {
+export interface NodeLoadOptions extends LoadOptions, UrlLoadOptions {
   /** Another onnxruntime build (defaults to onnxruntime-node). */
   readonly ort?: OrtRuntime;
 }
 
-function toSource(source: NodeModelSource): ModelSource {
+function toSource(source: NodeModelSource, options: NodeLoadOptions): ModelSource {
   if (typeof source === 'string') {
-    return /^https?:\/\//i.test(source) ? urlSource(source) : folderSource(source);
+    return /^https?:\/\//i.test(source) ? urlSource(source, urlSourceOptions(options)) : folderSource(source);
   }
-  if (source instanceof URL)
-    return source.protocol === 'file:' ? folderSource(fileURLToPath(source)) : urlSource(source);
+  if (source instanceof URL) {
+    return source.protocol === 'file:'
+      ? folderSource(fileURLToPath(source))
+      : urlSource(source, urlSourceOptions(options));
+  }
   if (typeof (source as ModelSource).read === 'function' && typeof (source as ModelSource).locate === 'function') {
     return source as ModelSource;
   }
@@ -164,9 +168,12 @@ function toSource(source: NodeModelSource): ModelSource {
  * const model = await loadModel('node_modules/@dynamojs/model-tiny/model', { device: 'auto' });
  * console.log(model.deviceReport.summary); // "cpu (auto; cuda: …; webgpu: …)"
  * ```
+ *
+ * From an http(s) URL, `onProgress`, `cache` (none by default: Node has no Cache API) and
+ * `headers` apply as in the web entry.
  */
 export async function loadModel(source: NodeModelSource, options: NodeLoadOptions = {}): Promise<OnnxModel> {
   const ort = options.ort ?? (ortNode as unknown as OrtRuntime);
   const platform = options.ort ? { ...nodePlatform, probe: nodeDeviceProbe(ort) } : nodePlatform;
-  return loadWithContext({ ort, platform, source: toSource(source) }, options);
+  return loadWithContext({ ort, platform, source: toSource(source, options) }, options);
 }

@@ -32,34 +32,7 @@ export function bufferSource(files: Readonly<Record<string, FileBytes>>): ModelS
   };
 }
 
-/** Files under a base URL, read with `fetch` (browser, or Node ≥ 18). */
-export function urlSource(base: string | URL, fetchImpl: typeof fetch = globalThis.fetch): ModelSource {
-  const root = new URL(String(base).endsWith('/') ? String(base) : `${String(base)}/`);
-  return {
-    description: root.href,
-    kind: 'url',
-    locate: (path) => new URL(path, root).href,
-    async read(path) {
-      const url = new URL(path, root).href;
-      let response: Response;
-      try {
-        response = await fetchImpl(url);
-      } catch (cause) {
-        throw new DynamoError(DynamoErrorCode.IO, `Could not fetch ${url}: ${(cause as Error).message}`, {
-          details: { file: url },
-          cause,
-        });
-      }
-      if (response.status === 404) return undefined;
-      if (!response.ok) {
-        throw new DynamoError(DynamoErrorCode.IO, `Could not fetch ${url}: HTTP ${response.status}`, {
-          details: { file: url, actual: response.status },
-        });
-      }
-      return new Uint8Array(await response.arrayBuffer());
-    },
-  };
-}
+export { urlSource } from './urlSource.js';
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;

@@ -9,7 +9,8 @@ import type { LoadOptions } from './loadOptions.js';
 import { loadWithContext } from './loadWithContext.js';
 import type { OnnxModel } from './model.js';
 import type { OrtRuntime } from './runtime.js';
-import { bufferSource, type FileBytes, type ModelSource, urlSource } from './source.js';
+import { bufferSource, type FileBytes, type ModelSource } from './source.js';
+import { type UrlLoadOptions, urlSource, urlSourceOptions } from './urlSource.js';
 
 export * from './index.js';
 
@@ -35,15 +36,15 @@ export const webPlatform: DevicePlatform = { name: 'web', autoOrder: ['webgpu', 
 
 export type WebModelSource = string | URL | Readonly<Record<string, FileBytes>> | ModelSource;
 
-export interface WebLoadOptions extends LoadOptions {
+export interface WebLoadOptions extends LoadOptions, UrlLoadOptions {
   /** Another onnxruntime-web build (e.g. `import * as ort from 'onnxruntime-web/webgpu'`). */
   readonly ort?: OrtRuntime;
 }
 
-function toSource(source: WebModelSource): ModelSource {
+function toSource(source: WebModelSource, options: WebLoadOptions): ModelSource {
   if (typeof source === 'string' || source instanceof URL) {
     const base = (globalThis as { location?: { href: string } }).location?.href;
-    return urlSource(base ? new URL(String(source), base) : source);
+    return urlSource(base ? new URL(String(source), base) : source, urlSourceOptions(options));
   }
   if (typeof (source as ModelSource).read === 'function' && typeof (source as ModelSource).locate === 'function') {
     return source as ModelSource;
@@ -57,8 +58,11 @@ function toSource(source: WebModelSource): ModelSource {
  * ```ts
  * const model = await loadModel('/models/dynamo-tiny/', { device: 'auto', wasm: { wasmPaths: '/ort/' } });
  * ```
+ *
+ * From a URL, files are streamed with progress (`onProgress`) and kept in the Cache API
+ * (`cache`, default the `dynamojs-models` cache): the next load reads them from there.
  */
 export async function loadModel(source: WebModelSource, options: WebLoadOptions = {}): Promise<OnnxModel> {
   const ort = options.ort ?? (ortWeb as unknown as OrtRuntime);
-  return loadWithContext({ ort, platform: webPlatform, source: toSource(source) }, options);
+  return loadWithContext({ ort, platform: webPlatform, source: toSource(source, options) }, options);
 }

@@ -5,28 +5,26 @@
  * @dynamojs/generate must give exactly the tokens @huggingface/transformers' generate() gives on the
  * same folder and dtype, and `verified` with ngramDrafter() the same again.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDynamoError, type MultiTokenModel } from '@dynamojs/core';
 import { generate } from '@dynamojs/generate';
 import { loadModel } from '@dynamojs/onnx/node';
 import { greedy, ngramDrafter } from '@dynamojs/samplers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureHubExports, HUB, hasTorch, PYTHON } from './fixtures/hubExports.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
-const HUB = join(FIXTURES, 'hub');
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(FIXTURES, 'make_hub_exports.py');
-const FAMILIES = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma', 'gemma2', 'gemma3_text', 'gpt2', 'gpt_neox'];
+const FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3', 'phi3', 'gemma', 'gemma2', 'gemma3_text', 'gpt2', 'gpt_neox'];
 /** transformers.js dtype → what the fixture's file is. */
-const QUANTIZED = { q4: 'MatMulNBits, 4 bits', q8: 'dynamic quantization, MatMulInteger' } as const;
+const VARIANTS = {
+  q4: 'MatMulNBits, 4 bits',
+  q8: 'dynamic quantization, MatMulInteger',
+  fp16: 'float16 KV cache and logits',
+} as const;
+const VARIANT_FILE = { q4: 'model_q4.onnx', q8: 'model_quantized.onnx', fp16: 'model_fp16.onnx' } as const;
 
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
 if (!hasTorch) {
   console.warn(
     `hub-exports: skipped, ${PYTHON} cannot import torch and onnx (apt install python3-torch python3-onnx).`,
@@ -99,13 +97,7 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'dynamo-hub-'));
-    // regenerate when the generator changed since the cached exports were written
-    const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex');
-    const done = join(HUB, '.done');
-    if (!existsSync(done) || readFileSync(done, 'utf8').trim() !== hash) {
-      rmSync(HUB, { recursive: true, force: true });
-      execFileSync(PYTHON, [SCRIPT, HUB], { stdio: 'ignore', timeout: 120_000 });
-    }
+    ensureHubExports();
     return import('@huggingface/transformers').then((m) => {
       tf = m;
     });
@@ -131,20 +123,22 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
       }
     });
 
-    it.each(Object.entries(QUANTIZED))('dtype %s (%s): ar = transformers.js', async (dtype) => {
+    it.each(Object.entries(VARIANTS))('dtype %s (%s): ar = transformers.js', async (dtype) => {
       const model = await loadModel(dir, { device: 'cpu', dtype, ...session });
       try {
         expect(model.variant).toBe(dtype);
-        expect(model.file).toContain(dtype === 'q4' ? 'model_q4.onnx' : 'model_quantized.onnx');
+        expect(model.file).toContain(VARIANT_FILE[dtype as keyof typeof VARIANT_FILE]);
         const { ar, v } = await arAndVerified(model);
         const ref = await transformersTokens(family, dtype);
         expect(new Set(ref).size).toBeGreaterThan(3);
         expect(ar.tokens).toEqual(ref);
         expect(v.tokens).toHaveLength(N);
-        // MatMulNBits (no activation quantization) computes each row alone: verified = ar. Dynamic
+        // fp16 and MatMulNBits (no activation quantization) compute each row alone: verified = ar. Dynamic
         // quantization (q8) scales the activations by the min/max of the whole pass, so a row's logits
         // depend on the other rows of its pass: verified (several rows per pass) may differ from ar
-        if (dtype === 'q4') expect(v.tokens).toEqual(ar.tokens);
+        if (dtype !== 'q8') expect(v.tokens).toEqual(ar.tokens);
+        // ... and the model says so: the resolver does not call verified lossless on it
+        expect(model.metadata.passInvariant).toBe(dtype === 'q8' ? false : undefined);
       } finally {
         await model.dispose();
       }
@@ -248,6 +242,31 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
       expect(model.graph.headDim).toBe(8);
       expect(model.eosTokenIds).toEqual([1, 2]);
       expect(model.metadata.specialTokens.eos).toBe(1);
+      expect(model.metadata.eosTokenIds).toEqual([1, 2]);
+      expect(model.metadata.passInvariant).toBeUndefined();
+      // generate's default eos is the whole list: with the run's 5th token as the list's second
+      // id, a run stops there ("eos"), as transformers.js does
+      const free = await greedyTokens(model);
+      const d = join(tmp, 'eos-list');
+      cpSync(join(HUB, 'llama'), d, { recursive: true });
+      const first = [...Array(128).keys()].find((t) => !free.includes(t)) as number;
+      writeFileSync(join(d, 'generation_config.json'), JSON.stringify({ eos_token_id: [first, free[4]] }));
+      const listed = await loadModel(d, { device: 'cpu', ...session });
+      try {
+        expect(listed.metadata.eosTokenIds).toEqual([first, free[4]]);
+        const stopped = await generate({
+          model: listed,
+          inputIds: PROMPT,
+          mode: 'ar',
+          sampler: greedy(),
+          maxNewTokens: N,
+        });
+        // (the eos token ends the run and is not part of the output)
+        expect([...stopped.tokens]).toEqual(free.slice(0, free.indexOf(free[4] as number)));
+        expect(stopped.finishReason).toBe('eos');
+      } finally {
+        await listed.dispose();
+      }
     } finally {
       await model.dispose();
     }
@@ -258,23 +277,20 @@ describe.skipIf(!hasTorch)('hub exports (seeded random weights)', () => {
 
   // On Node 24 (native Float16Array) this also checks that the float16 cache is fed as onnxruntime-node
   // can read it (a Float16Array feed reads as 0 bytes there; see half.ts float16Feedable).
-  it(
-    'llama fp16 (float16 KV cache and logits): dtype "fp16" runs and matches transformers.js',
-    async () => {
-      const model = await loadModel(join(HUB, 'llama'), { device: 'cpu', dtype: 'fp16', ...session });
-      try {
-        expect(model.variant).toBe('fp16');
-        expect(model.graph.kvType).toBe('float16');
-        expect(model.graph.logitsType).toBe('float16');
-        const { ar, v } = await arAndVerified(model);
-        expect(ar.tokens).toHaveLength(N);
-        expect(v.tokens).toEqual(ar.tokens);
-        expect(ar.tokens).toEqual(await transformersTokens('llama', 'fp16'));
-      } finally {
-        await model.dispose();
-      }
-    },
-  );
+  it('llama fp16 (float16 KV cache and logits): dtype "fp16" runs and matches transformers.js', async () => {
+    const model = await loadModel(join(HUB, 'llama'), { device: 'cpu', dtype: 'fp16', ...session });
+    try {
+      expect(model.variant).toBe('fp16');
+      expect(model.graph.kvType).toBe('float16');
+      expect(model.graph.logitsType).toBe('float16');
+      const { ar, v } = await arAndVerified(model);
+      expect(ar.tokens).toHaveLength(N);
+      expect(v.tokens).toEqual(ar.tokens);
+      expect(ar.tokens).toEqual(await transformersTokens('llama', 'fp16'));
+    } finally {
+      await model.dispose();
+    }
+  });
 
   describe('typed errors', () => {
     const code = async (p: Promise<unknown>) => {
