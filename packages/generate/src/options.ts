@@ -14,7 +14,7 @@ import {
   type TextTokenizer,
   type Verifier,
 } from '@dynamojs/core';
-import { greedy, matchVerifier, speculativeVerifier, topOneDrafter } from '@dynamojs/samplers';
+import { greedy, matchVerifier, ngramDrafter, speculativeVerifier, topOneDrafter } from '@dynamojs/samplers';
 import { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS } from './defaults.js';
 
 export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, DEFAULT_TREE_HEAD_ROWS } from './defaults.js';
@@ -165,7 +165,13 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
 
   const processors = processorList(options.processors);
 
-  const drafter = options.drafter === undefined ? topOneDrafter() : options.drafter;
+  // default: the extra heads' top-1 chains; a one-head model (any hub export) drafts by prompt lookup
+  const drafter =
+    options.drafter === undefined
+      ? model.metadata.heads === 1
+        ? ngramDrafter()
+        : topOneDrafter()
+      : options.drafter;
   if (!isObject(drafter) || typeof drafter.draft !== 'function') {
     invalidOption('drafter', 'a Drafter (an object with draft(view, next))', drafter);
   }

@@ -81,7 +81,8 @@ export interface GenerateOptions {
   readonly processors?: LogitsProcessor | readonly LogitsProcessor[];
   /**
    * `'verified'` mode: drafts the tokens after the exact one, as a chain or a tree. Default: per-head
-   * top-1 (a chain).
+   * top-1 (a chain) on a multi-head model; prompt lookup (`ngramDrafter()` without tables) on a
+   * one-head model, e.g. a hub export.
    */
   readonly drafter?: Drafter;
   /**
