@@ -21,6 +21,8 @@ export type SamplingRequest = Pick<
   | 'drafter'
   | 'verification'
   | 'treeBudget'
+  | 'assistantK'
+  | 'assistantMinProbability'
 >;
 
 /**
@@ -55,7 +57,7 @@ export interface PreparedPrompt {
 export const PROVIDER_OPTIONS_KEY = 'dynamojs';
 
 const DYNAMO_ONLY = ['preset', 'epsilon', 'joint', 'minDraftProbability', 'alpha', 'blur'] as const;
-const VERIFIED_ONLY = ['drafter', 'verification', 'treeBudget'] as const;
+const VERIFIED_ONLY = ['drafter', 'verification', 'treeBudget', 'assistantK', 'assistantMinProbability'] as const;
 
 function unsupported(warnings: CallWarning[], feature: string, details: string): void {
   warnings.push({ type: 'unsupported', feature, details });
@@ -152,6 +154,10 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     drafter: settings.drafter,
     verification: settings.verification,
     treeBudget: settings.treeBudget,
+    ...(settings.assistantK !== undefined && { assistantK: settings.assistantK }),
+    ...(settings.assistantMinProbability !== undefined && {
+      assistantMinProbability: settings.assistantMinProbability,
+    }),
   };
 
   const options = {

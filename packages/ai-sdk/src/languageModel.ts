@@ -37,6 +37,8 @@ export interface ModelConfig {
   readonly load: () => Promise<LoadedModel>;
   /** Provider and model settings, merged. */
   readonly settings: DynamojsGenerationSettings;
+  /** The `assistant` setting's model, loaded on first use (`verified` drafts with it). */
+  readonly assistant?: () => Promise<MultiTokenModel>;
 }
 
 /** A loaded model, as `languageModel.load()` gives it. */
@@ -58,6 +60,18 @@ interface Run {
   readonly warnings: CallWarning[];
   /** `request.body`: what the model is asked (prompt text, mode, sampling in force). */
   readonly request: Record<string, unknown>;
+}
+
+/**
+ * After a generation: releases what the run's drafter holds (the assistant drafter's KV cache —
+ * device memory on a GPU). Drafters without `dispose` are left as they are; idempotent, never throws.
+ */
+function releaseDrafter(run: Run): void {
+  try {
+    (run.options.drafter as { dispose?: () => void } | undefined)?.dispose?.();
+  } catch {
+    // best effort: the call's result stands
+  }
 }
 
 /** The implementation both specification versions share. */
@@ -107,12 +121,18 @@ abstract class DynamojsModelBase {
           draftHead: loaded.draftHead,
           tables: loaded.tables !== undefined,
           ...(loaded.model.metadata.device !== undefined && { device: loaded.model.metadata.device }),
+          ...(this.#config.assistant !== undefined && { assistant: true }),
         },
       );
       model = plan.graph === 'base' ? await loaded.baseModel() : loaded.model;
+      const assistant =
+        plan.needs.assistant === true && this.#config.assistant !== undefined
+          ? await this.#config.assistant()
+          : undefined;
       components = plan.create({
         ...(loaded.tables !== undefined && { tables: loaded.tables }),
         ...(model.draftHead !== undefined && { draftHead: model.draftHead }),
+        ...(assistant !== undefined && { assistant, target: model }),
       });
     } catch (error) {
       throw toCallError(error, call.abortSignal);
@@ -164,6 +184,8 @@ abstract class DynamojsModelBase {
       result = await generate(run.options);
     } catch (error) {
       throw toCallError(error, call.abortSignal);
+    } finally {
+      releaseDrafter(run);
     }
     if (result.aborted) throw abortError(call.abortSignal);
     return {
@@ -198,12 +220,14 @@ abstract class DynamojsModelBase {
             next = await events.next();
           } catch (error) {
             ended = true;
+            releaseDrafter(run);
             controller.enqueue({ type: 'error', error: toCallError(error, signal) });
             controller.close();
             return;
           }
           if (next.done) {
             ended = true;
+            releaseDrafter(run);
             controller.close();
             return;
           }
@@ -220,6 +244,7 @@ abstract class DynamojsModelBase {
             controller.enqueue({ type: 'text-delta', id: textId, delta: event.text });
           } else {
             const result = event.result;
+            releaseDrafter(run); // the generation is over
             if (textStarted) controller.enqueue({ type: 'text-end', id: textId });
             if (result.aborted) {
               ended = true;
@@ -239,6 +264,7 @@ abstract class DynamojsModelBase {
       cancel: async () => {
         // the reader stopped early: end the generation and free its cache
         if (!ended) await events.return?.(undefined);
+        releaseDrafter(run);
       },
     });
     return { stream: parts, request: { body: run.request } };

@@ -1,4 +1,5 @@
 import { NoSuchModelError, type ProviderV4 } from '@ai-sdk/provider';
+import type { MultiTokenModel } from '@dynamojs/core';
 import type { DeviceRequest } from '@dynamojs/onnx';
 import { DynamojsLanguageModel, DynamojsLanguageModelV3, type ModelConfig } from './languageModel.js';
 import { bundleModel, type LoadedModel, ModelStore } from './modelStore.js';
@@ -62,7 +63,7 @@ export function createProvider(
   options: DynamojsProviderSettings = {},
 ): DynamojsProvider | DynamojsProviderV3 {
   const settings = checkProviderSettings(options);
-  const { models, specificationVersion, device, loadOptions, ...generation } = settings;
+  const { models, specificationVersion, device, loadOptions, assistant, ...generation } = settings;
   const v3 = specificationVersion === 'v3';
   const store = new ModelStore(platform);
 
@@ -95,6 +96,24 @@ export function createProvider(
     });
   };
 
+  /**
+   * The `assistant` setting as a loader: your model as it is, or a folder / URL (or
+   * `'model-tiny'`) from the store with the target's device and load options (the same folder as
+   * the target shares its sessions), its base-only graph.
+   */
+  const assistantLoader = (
+    setting: string | URL | MultiTokenModel,
+    where: { device: DeviceRequest; loadOptions: DynamojsLoadOptions | undefined },
+  ): (() => Promise<MultiTokenModel>) => {
+    if (typeof setting !== 'string' && !(setting instanceof URL)) return () => Promise.resolve(setting);
+    const builtin = typeof setting === 'string' ? platform.builtin(setting) : undefined;
+    return async () => {
+      const location = builtin ? await builtin() : String(setting);
+      const loaded = await store.get({ location, ...where });
+      return loaded.baseModel();
+    };
+  };
+
   const languageModel = (modelId: DynamojsModelId, modelSettings?: DynamojsModelSettings) => {
     if (typeof modelId !== 'string' || modelId.length === 0) {
       throw new NoSuchModelError({
@@ -104,12 +123,16 @@ export function createProvider(
       });
     }
     const own = checkModelSettings(`dynamojs(${JSON.stringify(modelId)}, settings)`, modelSettings);
-    const { device: ownDevice, loadOptions: ownLoadOptions, ...ownGeneration } = own;
-    const load = loaderFor(modelId, {
-      device: ownDevice ?? device ?? 'auto',
-      loadOptions: ownLoadOptions ?? loadOptions,
-    });
-    const config: ModelConfig = { provider: PROVIDER, load, settings: { ...generation, ...ownGeneration } };
+    const { device: ownDevice, loadOptions: ownLoadOptions, assistant: ownAssistant, ...ownGeneration } = own;
+    const where = { device: ownDevice ?? device ?? 'auto', loadOptions: ownLoadOptions ?? loadOptions };
+    const load = loaderFor(modelId, where);
+    const assistantSetting = ownAssistant ?? assistant;
+    const config: ModelConfig = {
+      provider: PROVIDER,
+      load,
+      settings: { ...generation, ...ownGeneration },
+      ...(assistantSetting !== undefined && { assistant: assistantLoader(assistantSetting, where) }),
+    };
     return v3 ? new DynamojsLanguageModelV3(modelId, config) : new DynamojsLanguageModel(modelId, config);
   };
 

@@ -50,8 +50,9 @@ export interface DynamojsGenerationSettings {
    * `'verified'` only: what drafts. `'auto'` (default): the best lossless drafter for the model and
    * device (@dynamojs/generate's `resolveDecoding`: the draft head's chains when the call samples
    * and the model ships one; greedy on a CPU/WASM n-gram + prompt-lookup drafts on the base-only
-   * graph; DynaMo candidate trees on a GPU). `'tree'`, `'ngram'`, `'head'`, `'top1'`, `'dynamo'`,
-   * `'dynamo-sample'`: that drafter (see the CLI's `--drafter`).
+   * graph; DynaMo candidate trees on a GPU; the `assistant` model whenever one is set). `'tree'`,
+   * `'ngram'`, `'head'`, `'assistant'`, `'top1'`, `'dynamo'`, `'dynamo-sample'`: that drafter (see
+   * the CLI's `--drafter`).
    */
   readonly drafter?: DrafterKind;
   /**
@@ -62,6 +63,10 @@ export interface DynamojsGenerationSettings {
   readonly verification?: 'auto' | 'match' | 'speculative';
   /** `'verified'` only: drafted nodes per pass of tree and n-gram drafts, 1..4096. Default: 8 on the CPU/WASM, 24 on a GPU. */
   readonly treeBudget?: number;
+  /** `'verified'` with an `assistant`: its first draft length, 1..16 (default 4; then +2 / −1 per pass). */
+  readonly assistantK?: number;
+  /** `'verified'` with an `assistant`: a draft stops below this top probability, [0, 1] (default 0.4). */
+  readonly assistantMinProbability?: number;
   /**
    * A prompt longer than the model's context: `'none'` (default) fails with DYNAMO_CONTEXT_OVERFLOW,
    * `'left'` drops the oldest tokens.
@@ -81,6 +86,13 @@ export interface DynamojsModelSettings extends DynamojsGenerationSettings {
   readonly device?: DeviceRequest;
   /** More options for `@dynamojs/onnx`'s `loadModel` (e.g. `wasm`, `sessionOptions`, `variant`). */
   readonly loadOptions?: DynamojsLoadOptions;
+  /**
+   * Assistant-model speculative decoding (`mode: 'verified'`): a small model with the same
+   * vocabulary drafts the chains this model verifies — a folder path or URL (loaded like a model,
+   * on the same device, its base-only graph), or a `MultiTokenModel` you loaded (never disposed by
+   * the provider). `drafter: 'auto'` then picks it.
+   */
+  readonly assistant?: string | URL | MultiTokenModel;
 }
 
 /** A model you loaded yourself (any `MultiTokenModel`), registered under an id with `models`. */
@@ -121,9 +133,11 @@ const GENERATION_KEYS = [
   'drafter',
   'verification',
   'treeBudget',
+  'assistantK',
+  'assistantMinProbability',
   'truncate',
 ] as const;
-const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions'] as const;
+const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions', 'assistant'] as const;
 const PROVIDER_KEYS = [...MODEL_KEYS, 'models', 'specificationVersion'] as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -205,6 +219,15 @@ export function checkGenerationSettings(
       invalid(`${where}.treeBudget`, `must be an integer in 1..4096, got ${describe(b)}.`);
     }
   }
+  if (value.assistantK !== undefined) {
+    const k = value.assistantK;
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > 16) {
+      invalid(`${where}.assistantK`, `must be an integer in 1..16, got ${describe(k)}.`);
+    }
+  }
+  if (value.assistantMinProbability !== undefined) {
+    checkNumber(`${where}.assistantMinProbability`, value.assistantMinProbability, { min: 0, max: 1 });
+  }
   if (value.truncate !== undefined) checkOneOf(`${where}.truncate`, value.truncate, ['none', 'left']);
   return value as DynamojsGenerationSettings;
 }
@@ -215,6 +238,20 @@ export function checkModelSettings(where: string, value: unknown, known: readonl
   if (settings.device !== undefined) checkOneOf(`${where}.device`, settings.device, DEVICES);
   if (settings.loadOptions !== undefined && !isRecord(settings.loadOptions)) {
     invalid(`${where}.loadOptions`, `must be an object, got ${describe(settings.loadOptions)}.`);
+  }
+  const a = settings.assistant as unknown;
+  if (a !== undefined) {
+    const model = a as { forward?: unknown; createCache?: unknown; metadata?: unknown };
+    const ok =
+      (typeof a === 'string' && a.length > 0) ||
+      a instanceof URL ||
+      (isRecord(a) &&
+        typeof model.forward === 'function' &&
+        typeof model.createCache === 'function' &&
+        isRecord(model.metadata));
+    if (!ok) {
+      invalid(`${where}.assistant`, `must be a model folder path, a URL or a MultiTokenModel, got ${describe(a)}.`);
+    }
   }
   return settings;
 }

@@ -9,7 +9,7 @@ import type { LoadRequest, ModelBundle, ModelFacts } from './loader.js';
  * The decoding flags every command shares (`--greedy`, `--temperature`, `--top-k`,
  * `--repetition-penalty`, `--alpha`, `--blur`, and those a command declares: `--epsilon`,
  * `--preset`, `--min-draft-p`, `--chain-length`, `--joint`, `--drafter`, `--tree-budget`,
- * `--verification`) as @dynamojs/generate's one settings type. Unset flags stay unset: the
+ * `--verification`, `--assistant-k`, `--assistant-min-p`) as @dynamojs/generate's one settings type. Unset flags stay unset: the
  * model's manifest, then the resolver's fallbacks, decide them.
  */
 export function decodingSettings(values: Record<string, unknown>): DecodingSettings {
@@ -29,13 +29,55 @@ export function decodingSettings(values: Record<string, unknown>): DecodingSetti
     ...given('drafter', oneOf(values, 'drafter', DRAFTERS)),
     ...given('treeBudget', int(values, 'tree-budget', { min: 1, max: 4096 })),
     ...given('verification', oneOf(values, 'verification', ['match', 'speculative'] as const)),
+    ...given('assistantK', int(values, 'assistant-k', { min: 1, max: 16 })),
+    ...given('assistantMinProbability', num(values, 'assistant-min-p', { min: 0, max: 1 })),
   } as DecodingSettings;
+}
+
+/**
+ * `--assistant PATH`: loads the assistant model folder with the same loader as the model, its
+ * base-only graph (the multi-head graph when the folder has none), on the device the target landed
+ * on. Returns the model and how to release it (the caller disposes it; the drafter does not own it).
+ */
+export async function loadAssistant(
+  ctx: CliContext,
+  assistantPath: string,
+  where: { readonly device: string; readonly threads?: number | undefined },
+): Promise<{ model: MultiTokenModel; dispose(): Promise<void> }> {
+  const bundle = await ctx.loader({
+    modelPath: assistantPath,
+    device: where.device,
+    ...(where.threads !== undefined && { threads: where.threads }),
+    multi: false,
+    base: true,
+    tables: false,
+  });
+  const model = bundle.baseModel ?? bundle.model;
+  if (model === undefined) {
+    await bundle.dispose();
+    throw new DynamoError(DynamoErrorCode.MODEL_LOAD, `No assistant model was loaded from ${assistantPath}.`, {
+      details: { option: 'assistant', file: assistantPath },
+    });
+  }
+  return { model, dispose: () => bundle.dispose() };
+}
+
+/**
+ * After a generation: releases what its drafter holds (the assistant drafter's KV cache — device
+ * memory on a GPU). Drafters without `dispose` are left as they are. Never throws.
+ */
+export function releaseDrafter(drafter: unknown): void {
+  try {
+    (drafter as { dispose?: () => void } | undefined)?.dispose?.();
+  } catch {
+    // releasing is best effort: the generation's result stands
+  }
 }
 
 /** What to load for these plans: each plan's graph, draft head and tables. */
 export function loadRequestFor(
   plans: readonly DecodingPlan[],
-  where: Pick<LoadRequest, 'modelPath' | 'device' | 'threads'>,
+  where: Pick<LoadRequest, 'modelPath' | 'device' | 'threads' | 'dtype'>,
 ): LoadRequest {
   return {
     ...where,
@@ -61,6 +103,7 @@ export function factsOf(bundle: ModelBundle): ModelFacts {
     draftHead: bundle.draftHead === true,
     tables: bundle.tables !== undefined,
     ...(model?.metadata.decoding !== undefined && { decoding: model.metadata.decoding }),
+    ...(model?.metadata.passInvariant === false && { passInvariant: false }),
   };
 }
 
@@ -71,14 +114,14 @@ export function factsOf(bundle: ModelBundle): ModelFacts {
  */
 export async function loadPlanned<T>(
   ctx: CliContext,
-  where: Pick<LoadRequest, 'modelPath' | 'device' | 'threads'>,
+  where: Pick<LoadRequest, 'modelPath' | 'device' | 'threads' | 'dtype'>,
   plan: (context: DecodingContext) => T,
   plansOf: (planned: T) => readonly DecodingPlan[],
-  fallback: Omit<LoadRequest, 'modelPath' | 'device' | 'threads'>,
+  fallback: Omit<LoadRequest, 'modelPath' | 'device' | 'threads' | 'dtype'>,
 ): Promise<{ bundle: ModelBundle; planned: T }> {
   const device = where.device === 'auto' ? {} : { device: where.device };
   if (ctx.loader.inspect !== undefined) {
-    const planned = plan({ ...(await ctx.loader.inspect(where.modelPath)), ...device });
+    const planned = plan({ ...(await ctx.loader.inspect(where.modelPath, where.dtype)), ...device });
     return { bundle: await ctx.loader(loadRequestFor(plansOf(planned), where)), planned };
   }
   const bundle = await ctx.loader({ ...where, ...fallback });

@@ -16,6 +16,8 @@ export interface LoadRequest {
   readonly device: string;
   /** CPU threads per session (intra-op). */
   readonly threads?: number;
+  /** Which file of a hub export (transformers.js dtypes: fp32, fp16, q8, q4, …), or a DynaMo model's variant. */
+  readonly dtype?: string;
   /**
    * Load the multi-head graph: always, never, or `'unless-draft-head'` — only when the folder has no
    * draft head (DynaMo then runs its chain sampler on the base-only graph and the draft head).
@@ -59,6 +61,8 @@ export interface ModelFacts {
   readonly tables?: boolean;
   /** The manifest's decoding recommendations. */
   readonly decoding?: DecodingDefaults;
+  /** False when the chosen file quantizes activations dynamically (a hub export's q8 / int8 / uint8). */
+  readonly passInvariant?: boolean;
 }
 
 /**
@@ -66,7 +70,7 @@ export interface ModelFacts {
  * loading it; without it, commands decide as for a folder that ships nothing beyond the graph.
  */
 export type Loader = ((request: LoadRequest) => Promise<ModelBundle>) & {
-  readonly inspect?: (modelPath: string | undefined) => Promise<ModelFacts>;
+  readonly inspect?: (modelPath: string | undefined, dtype?: string) => Promise<ModelFacts>;
 };
 
 /** The bundled reference model's folder. */
@@ -106,11 +110,15 @@ function folderOf(modelPath: string | undefined): Promise<string> {
 }
 
 /** Reads a folder's {@link ModelFacts} from its manifest and files (nothing is loaded). */
-export async function inspectModelFolder(modelPath: string | undefined): Promise<ModelFacts> {
+export async function inspectModelFolder(modelPath: string | undefined, dtype?: string): Promise<ModelFacts> {
   const dir = await folderOf(modelPath);
   const manifest = await readManifest(dir);
   const hasBase = existsSync(join(dir, 'base', 'onnx', 'model.onnx'));
+  // a hub export's dynamically quantized files (model_quantized / _int8 / _uint8): known from the
+  // dtype before loading (the loaded model's metadata.passInvariant says it for any file)
+  const dynamic = manifest === undefined && dtype !== undefined && ['q8', 'int8', 'uint8'].includes(dtype);
   return {
+    ...(dynamic && { passInvariant: false }),
     heads: typeof manifest?.heads === 'number' ? manifest.heads : 1,
     draftHead: hasBase && manifest?.files?.some((f) => f.role === 'draft-head') === true,
     tables: existsSync(join(dir, 'ngrams.bin')),
@@ -147,6 +155,7 @@ const loadWithNode = async (request: LoadRequest): Promise<ModelBundle> => {
     tokenizer,
     allowVocabPadding: true,
     ...(sessionOptions && { sessionOptions }),
+    ...(request.dtype !== undefined && { dtype: request.dtype }),
   };
   const loaded: MultiTokenModel[] = [];
   try {
@@ -164,7 +173,11 @@ const loadWithNode = async (request: LoadRequest): Promise<ModelBundle> => {
     // 'auto', the device the base-only graph landed on (or, without one, the one the multi-head
     // graph lands on) decides.
     const mixed =
-      request.multi && request.device !== 'cuda' && request.device !== 'webgpu' && (await hasVariant(dir, 'mixed'));
+      request.dtype === undefined &&
+      request.multi &&
+      request.device !== 'cuda' &&
+      request.device !== 'webgpu' &&
+      (await hasVariant(dir, 'mixed'));
     let model: MultiTokenModel | undefined;
     if (request.multi) {
       const known = request.device === 'auto' ? baseModel?.metadata.device : request.device;

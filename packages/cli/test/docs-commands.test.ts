@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureHubExports, hasTorch } from '../../onnx/test/fixtures/hubExports.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const modelDir = join(root, 'packages/model-tiny/model');
@@ -93,6 +94,16 @@ function standIn(kind: 'text' | 'prompts', name: string): string {
   return path;
 }
 
+/**
+ * A hub model the docs name (`--model ./Llama-3.2-1B-Instruct --chat …`, `--dtype q4`): the mistral
+ * fixture of make_hub_exports.py (a hub-layout export with a SentencePiece tokenizer and a chat
+ * template, every dtype), where Python can write it; else undefined (the bundled model).
+ */
+function hubModel(argv: readonly string[]): string | undefined {
+  if (!argv.includes('--chat') && !argv.includes('--dtype')) return undefined;
+  return hasTorch ? join(ensureHubExports(), 'mistral') : undefined;
+}
+
 let outputs = 0;
 /** The argv to run for a documented command, with placeholders replaced and long runs shortened. */
 function runnable(command: string): { argv: string[]; sub: string; outPath?: string } {
@@ -110,7 +121,7 @@ function runnable(command: string): { argv: string[]; sub: string; outPath?: str
       let v = value;
       if (w === '--out') v = outPath = join(tmp, `out-${++outputs}`, basename(value));
       else if (w === '--tokenizer' && !existsSync(join(root, value))) v = join(modelDir, 'tokenizer.json');
-      else if (w === '--model' && !existsSync(join(root, value))) v = modelDir;
+      else if ((w === '--model' || w === '--assistant') && !existsSync(join(root, value))) v = hubModel(argv) ?? modelDir;
       else if (w === '--prompts' && !existsSync(join(root, value))) v = standIn('prompts', value);
       else if (w === '--text' && !existsSync(join(root, value))) v = standIn('text', value);
       if (BOOLEAN_FLAGS.has(w)) out.push(w);

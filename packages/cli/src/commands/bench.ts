@@ -1,7 +1,7 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { int, intList, list, numList, oneOf, parse, str } from '../args.js';
-import { decodingSettings, factsOf } from '../decodingFlags.js';
+import { decodingSettings, factsOf, loadAssistant } from '../decodingFlags.js';
 import { DEFAULT_PROMPTS } from '../prompts.js';
 import { benchConfigs } from './bench/benchConfigs.js';
 import { type BenchReport, benchRows, formatTable } from './bench/benchReport.js';
@@ -38,6 +38,8 @@ Configurations (lossless ones are marked in the JSON rows: "identical" or "distr
   verified-ngram   n-gram table + prompt-lookup drafts on the base-only graph (any causal LM)
   verified-head    chains from the model's draft head on the base-only graph (when it ships one);
                    verified-head-speculative with --verified-sampling (exactly ar's distribution)
+  verified-assistant  (--assistant PATH) chains from the assistant model on the base-only graph;
+                   verified-assistant-speculative with --verified-sampling
   verified-sampling         (--verified-sampling) sampling, exact-match trees: same tokens as ar
   verified-speculative      (--verified-sampling) sampling, speculative: exactly ar's distribution
   transformers.js  @huggingface/transformers generate() (greedy) on the same base-only export
@@ -60,8 +62,11 @@ Options:
   --verified-sampling      also verified with sampling (vs ar): exact-match (same tokens as ar for
                            the same seed) and speculative (DynaMo joint drafts when ngrams.bin)
   --transformers           also time transformers.js generate() (needs @huggingface/transformers)
+  --assistant PATH         verified: also rows drafted by this assistant model folder (same vocabulary;
+                           loaded like --model, base-only graph, on the model's device)
+  --assistant-k N, --assistant-min-p N   the assistant's first draft length and stop threshold
   --temperature, --top-k, --repetition-penalty, --alpha, --blur   sampler settings (see generate)
-  --model PATH, --device auto|cpu|cuda|webgpu, --threads N
+  --model PATH, --dtype NAME (a hub export's file: fp32, fp16, q8, q4, …), --device auto|cpu|cuda|webgpu, --threads N
   --json                   print the results as JSON instead of a table
   -h, --help               this help
 `;
@@ -82,6 +87,9 @@ const FLAGS = {
   'verified-sampling': { type: 'boolean' },
   'tree-budget': { type: 'string' },
   paper: { type: 'boolean' },
+  assistant: { type: 'string' },
+  'assistant-k': { type: 'string' },
+  'assistant-min-p': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -124,6 +132,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
   }
   if (promptFiles.length === 0 || values['default-prompts'] === true) prompts.push(...DEFAULT_PROMPTS);
   const settings = decodingSettings(values);
+  const assistantPath = str(values, 'assistant');
 
   const wantDynamo = modes.includes('dynamo');
   const wantVerified = modes.includes('verified');
@@ -131,6 +140,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
   // every row is compared with others: load what any row may need, then plan the rows from it
   const bundle = await ctx.loader({
     modelPath: str(values, 'model'),
+    ...(str(values, 'dtype') !== undefined && { dtype: str(values, 'dtype') as string }),
     device,
     threads,
     multi: wantDynamo || wantVerified,
@@ -139,6 +149,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     tables: wantDynamo || wantVerified,
   });
   let tf: TransformersRunner | undefined;
+  let assistant: Awaited<ReturnType<typeof loadAssistant>> | undefined;
   try {
     const configs = benchConfigs(
       {
@@ -150,9 +161,14 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         paper: values.paper === true,
         verifiedSampling: values['verified-sampling'] === true,
         transformers: wantTransformers,
+        assistant: assistantPath !== undefined && wantVerified,
       },
       { ...factsOf(bundle), device: bundle.device },
     );
+    if (assistantPath !== undefined) {
+      if (wantVerified) assistant = await loadAssistant(ctx, assistantPath, { device: bundle.device, threads });
+      else ctx.stderr.write('note: --assistant adds verified rows only (--modes without verified).\n');
+    }
     if (wantTransformers) tf = await transformersRunner(bundle.dir, threads);
     const totals = await runBench(
       configs,
@@ -162,6 +178,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
           tables: bundle.tables as CoOccurrenceTables | undefined,
           draftHead: bundle.baseModel?.draftHead,
           device: bundle.device,
+          ...(assistant !== undefined && { assistant: assistant.model }),
         },
         prompts: prompts.map((p) => bundle.tokenizer.encode(p)),
         seeds,
@@ -191,6 +208,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     throw error;
   } finally {
     await tf?.dispose();
+    await assistant?.dispose();
     await bundle.dispose();
   }
 }

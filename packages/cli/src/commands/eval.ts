@@ -76,7 +76,7 @@ Options:
   --chain-length N, --draft-temperature-ratio R
                            the chain rows' most tokens per pass and draft temperature ratio
                            (default: the model's, else 4 and 1)
-  --device auto|cpu|cuda|webgpu, --threads N
+  --dtype NAME, --device auto|cpu|cuda|webgpu, --threads N
   -h, --help               this help
 `;
 
@@ -217,6 +217,7 @@ export async function evalCommand(argv: readonly string[], ctx: CliContext): Pro
 
   const bundle = await ctx.loader({
     modelPath: str(values, 'model'),
+    ...(str(values, 'dtype') !== undefined && { dtype: str(values, 'dtype') as string }),
     device,
     threads,
     multi: true,

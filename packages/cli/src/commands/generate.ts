@@ -1,4 +1,11 @@
-import { type ChatMessage, DynamoError, DynamoErrorCode, isDynamoError, type TextTokenizer } from '@dynamojs/core';
+import {
+  type ChatMessage,
+  DynamoError,
+  DynamoErrorCode,
+  isDynamoError,
+  type MultiTokenModel,
+  type TextTokenizer,
+} from '@dynamojs/core';
 import {
   type DecodingMode,
   type DecodingPlan,
@@ -11,7 +18,7 @@ import {
 } from '@dynamojs/generate';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { int, oneOf, parse, str } from '../args.js';
-import { decodingSettings, loadPlanned, modelFor } from '../decodingFlags.js';
+import { decodingSettings, loadAssistant, loadPlanned, modelFor, releaseDrafter } from '../decodingFlags.js';
 import {
   type CliContext,
   compareLine,
@@ -30,10 +37,11 @@ rendered with the model's chat template (instruct models) and the reply is print
 
 Options:
   --mode ar|dynamo|verified   ar: one token per pass (base-only graph); dynamo: DynaMo multi-token
-                              sampling (default; lossy: at ar's quality by dynamo eval's criterion
-                              with a draft head, see --joint);
+                              sampling (the default on a DynaMo model; lossy: at ar's quality by
+                              dynamo eval's criterion with a draft head, see --joint);
                               verified: lossless draft-and-verify — exactly ar's tokens (greedy or
-                              same seed), several per pass from candidate trees
+                              same seed), several per pass from candidate trees (the default on a
+                              plain one-head model; ar on a q8 one, where verified is not lossless)
   --joint chain|heads         dynamo: how the joint of the emitted tokens is estimated. chain: the
                               model's draft head, fed each drawn token, continues the base head
                               (base-only graph; default when the model ships a draft head);
@@ -52,10 +60,11 @@ Options:
   --alpha N                   co-occurrence weighting strength (dynamo; default: the model's,
                               else the preset's: 0.9 calibrated, 1 paper)
   --blur N                    blur kernel size of the adaptive threshold (dynamo; default 3)
-  --drafter auto|tree|ngram|head|top1|dynamo|dynamo-sample
+  --drafter auto|tree|ngram|head|assistant|top1|dynamo|dynamo-sample
                               verified: what drafts the tokens the base head then checks.
                               head: chains from the model's draft head (base-only graph; with
                               --verification speculative, exactly ar's distribution);
+                              assistant: chains from the --assistant model (base-only graph);
                               tree: DynaMo candidate trees (extra heads + n-gram tables + prompt
                               lookup); ngram: tables + prompt lookup, checked on the base-only
                               graph (no heads: the fastest on a CPU); top1: per-head top-1 chains;
@@ -64,6 +73,13 @@ Options:
                               the model and device — sampling with a draft head: head chains with
                               speculative verification; greedy on a CPU: ngram; greedy on a GPU:
                               tree; else tree with ngrams.bin, top1, ngram
+  --assistant PATH            verified: a small model folder with the same vocabulary drafts the
+                              chains the model verifies (assistant-model speculative decoding;
+                              --drafter auto then picks it). Loaded like --model, base-only graph
+  --assistant-k N             with --assistant: the first draft length, 1..16 (default 4; then
+                              +2 after a fully accepted draft, -1 otherwise)
+  --assistant-min-p N         with --assistant: stop a draft after a token drawn where the
+                              assistant's top probability is below N, in [0, 1] (default 0.4)
   --tree-budget N             verified: most drafted tokens per pass (default: 8 on the CPU, 24 on a GPU)
   --preset calibrated|paper   dynamo: the sampler preset (default calibrated; paper: Algorithm 1
                               read literally)
@@ -79,7 +95,11 @@ Options:
                               to tokenizer.json), with the assistant turn opened; stops at the
                               template's end-of-turn token. Prints only the reply
   --system STRING             with --chat (implies it): a system message before the user message
-  --model PATH                model folder (default: the bundled reference model)
+  --model PATH                model folder (default: the bundled reference model): a DynaMo model, or
+                              a hub / Optimum export (config.json + onnx/model*.onnx), on which
+                              the default mode is lossless verified (prompt-lookup drafts)
+  --dtype fp32|fp16|q8|q4|q4f16|…   which onnx/model*.onnx of a hub export (default: as transformers.js
+                              chooses: transformers.js_config, else fp32; q8 on wasm)
   --device auto|cpu|cuda|webgpu   (default auto)
   --threads N                 CPU threads per session
   --compare                   first generate with ar (one token per pass, base-only graph) and the
@@ -98,6 +118,9 @@ const FLAGS = {
   stop: { type: 'string', multiple: true },
   drafter: { type: 'string' },
   'tree-budget': { type: 'string' },
+  assistant: { type: 'string' },
+  'assistant-k': { type: 'string' },
+  'assistant-min-p': { type: 'string' },
   preset: { type: 'string' },
   'head-rows': { type: 'string' },
   verification: { type: 'string' },
@@ -124,12 +147,15 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     );
   }
   const prompt = positionals[0] as string;
-  const mode: GenerationMode = oneOf(values, 'mode', MODES) ?? 'dynamo';
+  // no --mode: the plan's default (dynamo on a DynaMo model; lossless verified on a plain hub export)
+  const modeFlag: GenerationMode | undefined = oneOf(values, 'mode', MODES);
   const device = oneOf(values, 'device', DEVICES) ?? 'auto';
   const maxNewTokens = int(values, 'max-tokens', { min: 1 }) ?? 128;
   const seed = int(values, 'seed', { min: 0 });
   const threads = int(values, 'threads', { min: 1 });
+  const dtype = str(values, 'dtype');
   const settings = decodingSettings(values);
+  const assistantPath = str(values, 'assistant');
   const stop = values.stop as string[] | undefined;
   const headRows = headRowsFlag(values);
   const json = values.json === true;
@@ -144,26 +170,48 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
 
   // What runs on what: the one resolver, from the flags and what the folder ships (its manifest).
   // --compare: ar first, then the mode, with one seed
-  const sequence: GenerationMode[] = compare && mode !== 'ar' ? ['ar', mode] : [mode];
   const { bundle, planned: plans } = await loadPlanned(
     ctx,
-    { modelPath: str(values, 'model'), device, threads },
-    (context) =>
-      new Map(sequence.map((m) => [m, resolveDecoding({ ...settings, mode: m as DecodingMode }, context)] as const)),
+    { modelPath: str(values, 'model'), device, threads, ...(dtype !== undefined && { dtype }) },
+    (context) => {
+      const facts = { ...context, ...(assistantPath !== undefined && { assistant: true }) };
+      const main = resolveDecoding({ ...settings, ...(modeFlag !== undefined && { mode: modeFlag as DecodingMode }) }, facts);
+      const planned = new Map<GenerationMode, DecodingPlan>();
+      if (compare && main.mode !== 'ar') planned.set('ar', resolveDecoding({ ...settings, mode: 'ar' }, facts));
+      planned.set(main.mode, main);
+      return planned;
+    },
     (planned) => [...planned.values()],
-    mode === 'ar'
+    modeFlag === 'ar'
       ? { multi: false, base: true, tables: false }
       : { multi: true, base: true, draftHead: true, tables: true },
   );
+  const sequence = [...plans.keys()];
+  const mode = sequence[sequence.length - 1] as GenerationMode;
   const plan = plans.get(mode) as DecodingPlan;
   let cleanup = () => {};
+  let assistant: { model: MultiTokenModel; dispose(): Promise<void> } | undefined;
   try {
     for (const note of plan.notes) ctx.stderr.write(`note: ${bundle.dir} ${note}.\n`);
+    const loadedModel = modelFor(plan, bundle);
+    if (mode === 'verified' && loadedModel.metadata.passInvariant === false && !plan.notes.some((n) => /dynamically/.test(n))) {
+      ctx.stderr.write(
+        `note: ${bundle.dir} quantizes activations dynamically (a q8 graph): 'verified' is not exactly 'ar' on it; use --dtype fp32, fp16 or q4 for lossless speed.\n`,
+      );
+    }
     if (messages !== undefined) checkChatTemplate(bundle.tokenizer, bundle.dir);
+    if (assistantPath !== undefined) {
+      if ([...plans.values()].some((p) => p.needs.assistant === true)) {
+        assistant = await loadAssistant(ctx, assistantPath, { device: bundle.device, threads });
+      } else {
+        ctx.stderr.write(`note: --assistant drafts in --mode verified only (with --drafter auto or assistant).\n`);
+      }
+    }
     const runtime = {
       tables: bundle.tables as CoOccurrenceTables | undefined,
       draftHead: bundle.baseModel?.draftHead,
       device: bundle.device,
+      ...(assistant !== undefined && { assistant: assistant.model }),
     };
     // Ctrl-C stops the generation after the current pass; the partial text and statistics still print.
     const controller = new AbortController();
@@ -172,12 +220,13 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     cleanup = () => process.off('SIGINT', onSigint);
     const optionsFor = (m: GenerationMode, tokens: number, s: number | undefined) => {
       const p = plans.get(m) as DecodingPlan;
-      const components = p.create(runtime);
+      const model = modelFor(p, bundle);
+      const components = p.create({ ...runtime, target: model });
       return {
         sampler: components.sampler,
         options: {
           signal: controller.signal,
-          model: modelFor(p, bundle),
+          model,
           tokenizer: bundle.tokenizer,
           ...(messages === undefined ? { prompt } : { messages }),
           ...components,
@@ -192,27 +241,38 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     // --compare: both warmed up untimed first, so neither pays the process's first-run costs.
     const runSeed = seed ?? (compare ? Math.floor(Math.random() * 2 ** 31) : undefined);
     if (compare) {
-      for (const m of sequence) await generate(optionsFor(m, Math.min(8, maxNewTokens), runSeed).options);
+      for (const m of sequence) {
+        const { options } = optionsFor(m, Math.min(8, maxNewTokens), runSeed);
+        try {
+          await generate(options);
+        } finally {
+          releaseDrafter(options.drafter);
+        }
+      }
     }
     for (const m of sequence) {
       const { sampler, options } = optionsFor(m, maxNewTokens, runSeed);
       if (!json) ctx.stdout.write(compare ? `${m === 'ar' ? '── ar (one token per pass)' : `── ${m}`}\n${echo}` : echo);
-      for await (const event of stream(options)) {
-        if (event.type === 'text' && !json) ctx.stdout.write(event.text);
-        if (event.type === 'done') {
-          const r = event.result;
-          runs.push({ mode: m, result: r });
-          if (json) {
-            ctx.stdout.write(
-              `${JSON.stringify({ prompt, ...(messages && { messages }), mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings: plans.get(m)?.settings })}\n`,
-            );
-          } else {
-            ctx.stdout.write('\n');
-            const p = plans.get(m);
-            const how = p?.drafter === undefined ? undefined : `${p.drafter} drafts, ${p.verification} verification`;
-            ctx.stderr.write(`${statsLine(r.stats, r.finishReason, how)}\n`);
+      try {
+        for await (const event of stream(options)) {
+          if (event.type === 'text' && !json) ctx.stdout.write(event.text);
+          if (event.type === 'done') {
+            const r = event.result;
+            runs.push({ mode: m, result: r });
+            if (json) {
+              ctx.stdout.write(
+                `${JSON.stringify({ prompt, ...(messages && { messages }), mode: m, model: bundle.dir, device: bundle.device, ...r, sampler: sampler.name, settings: plans.get(m)?.settings })}\n`,
+              );
+            } else {
+              ctx.stdout.write('\n');
+              const p = plans.get(m);
+              const how = p?.drafter === undefined ? undefined : `${p.drafter} drafts, ${p.verification} verification`;
+              ctx.stderr.write(`${statsLine(r.stats, r.finishReason, how)}\n`);
+            }
           }
         }
+      } finally {
+        releaseDrafter(options.drafter);
       }
     }
     if (compare && !json && runs.length === 2) {
@@ -235,6 +295,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     return 0;
   } finally {
     cleanup();
+    await assistant?.dispose();
     await bundle.dispose();
   }
 }

@@ -21,6 +21,7 @@ export const MODEL_FLAGS: OptionSpec = {
   model: { type: 'string' },
   device: { type: 'string' },
   threads: { type: 'string' },
+  dtype: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 

@@ -66,6 +66,10 @@ export interface DecodingSettings {
   readonly verification?: 'auto' | 'match' | 'speculative';
   /** `'verified'`: drafted nodes per pass of tree / n-gram drafters (default by device). */
   readonly treeBudget?: number;
+  /** `'verified'` with the assistant drafter: its first draft length, 1..16 (default 4; then adaptive). */
+  readonly assistantK?: number;
+  /** `'verified'` with the assistant drafter: stop a draft below this top probability, [0, 1] (default 0.4). */
+  readonly assistantMinProbability?: number;
 }
 
 /** The fallbacks when neither the settings nor the model's manifest say. */
@@ -100,6 +104,8 @@ export interface ResolvedDecodingSettings {
   readonly drafter: DrafterKind;
   readonly verification: 'auto' | 'match' | 'speculative';
   readonly treeBudget: number | undefined;
+  readonly assistantK: number | undefined;
+  readonly assistantMinProbability: number | undefined;
 }
 
 const KNOWN = new Set<string>([
@@ -123,6 +129,8 @@ const KNOWN = new Set<string>([
   'drafter',
   'verification',
   'treeBudget',
+  'assistantK',
+  'assistantMinProbability',
 ]);
 
 function positive(option: string, value: unknown): number {
@@ -197,6 +205,12 @@ export function resolveDecodingSettings(
   const verification = checkEnum('verification', s.verification ?? 'auto', ['auto', 'match', 'speculative'] as const);
   const treeBudget =
     s.treeBudget === undefined ? undefined : checkInteger('treeBudget', s.treeBudget, { min: 1, max: 4096 });
+  const assistantK =
+    s.assistantK === undefined ? undefined : checkInteger('assistantK', s.assistantK, { min: 1, max: 16 });
+  const assistantMinProbability =
+    s.assistantMinProbability === undefined
+      ? undefined
+      : checkNumber('assistantMinProbability', s.assistantMinProbability, { min: 0, max: 1 });
   return {
     mode,
     greedy,
@@ -213,5 +227,7 @@ export function resolveDecodingSettings(
     drafter,
     verification,
     treeBudget,
+    assistantK,
+    assistantMinProbability,
   };
 }

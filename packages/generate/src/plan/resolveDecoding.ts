@@ -5,9 +5,11 @@ import {
   DynamoError,
   DynamoErrorCode,
   type LogitsProcessor,
+  type MultiTokenModel,
   type Sampler,
 } from '@dynamojs/core';
 import {
+  assistantDrafter,
   type CoOccurrenceTables,
   draftHeadDrafter,
   dynamo,
@@ -42,12 +44,27 @@ export interface DecodingContext {
   readonly device?: string;
   /** The vocabulary size, checked against the tables by the DynaMo heads' sampler. */
   readonly vocabSize?: number;
+  /**
+   * An assistant model is given (or the loaded one): it drafts for `verified` (`drafter: 'auto'`
+   * picks it; `'assistant'` needs it).
+   */
+  readonly assistant?: boolean | MultiTokenModel;
+  /**
+   * False when the model's graph is not pass-invariant (`ModelMetadata.passInvariant`: dynamic
+   * activation quantization, q8): `verified` on it is not exactly `ar`, and a plan without a mode
+   * picks `ar` for a plain model.
+   */
+  readonly passInvariant?: boolean;
 }
 
 /** The objects a plan's `create()` needs when the context only said they exist. */
 export interface DecodingRuntime {
   readonly draftHead?: DraftHead;
   readonly tables?: CoOccurrenceTables;
+  /** The loaded assistant model of the `assistant` drafter (not owned by the plan: the caller disposes it). */
+  readonly assistant?: MultiTokenModel;
+  /** The target model, when known: the assistant's vocabulary and device are checked against it. */
+  readonly target?: MultiTokenModel;
   /** The device the model landed on, when the context did not know it (sets the default tree budget). */
   readonly device?: string;
 }
@@ -76,7 +93,7 @@ export interface DecodingPlan {
    */
   readonly graph: 'base' | 'multi';
   /** What to load with it. */
-  readonly needs: { readonly draftHead: boolean; readonly tables: boolean };
+  readonly needs: { readonly draftHead: boolean; readonly tables: boolean; readonly assistant?: boolean };
   /** `'verified'`: the drafter that runs, and how drafts are checked. */
   readonly drafter: Exclude<DrafterKind, 'auto'> | undefined;
   readonly verification: 'match' | 'speculative' | undefined;
@@ -104,10 +121,11 @@ function needsOption(option: string, what: string): DynamoError {
  * without its tables) throw DYNAMO_INVALID_OPTION naming the setting.
  */
 export function resolveDecoding(settings: DecodingSettings = {}, context: DecodingContext = {}): DecodingPlan {
-  const s = resolveDecodingSettings(settings, context.decoding);
-  const heads = context.heads ?? 1;
   const hasHead = context.draftHead !== undefined && context.draftHead !== false;
+  const s = resolveDecodingSettings(withDefaultMode(settings, context, hasHead), context.decoding);
+  const heads = context.heads ?? 1;
   const hasTables = context.tables !== undefined && context.tables !== false;
+  const hasAssistant = context.assistant !== undefined && context.assistant !== false;
   const notes: string[] = [];
   const mode = s.mode;
   let method: DecodingPlan['method'] = mode === 'verified' ? 'verified' : 'ar';
@@ -132,8 +150,21 @@ export function resolveDecoding(settings: DecodingSettings = {}, context: Decodi
   } else if (mode === 'verified') {
     drafter =
       s.drafter === 'auto'
-        ? chooseDrafter({ ...s, heads, draftHead: hasHead, tables: hasTables, device: context.device })
+        ? chooseDrafter({
+            ...s,
+            heads,
+            draftHead: hasHead,
+            tables: hasTables,
+            assistant: hasAssistant,
+            device: context.device,
+          })
         : s.drafter;
+    if (drafter === 'assistant' && !hasAssistant) {
+      throw needsOption(
+        'drafter',
+        'The assistant drafter needs an assistant model (a small model with the same vocabulary: `assistant` in the decoding context, --assistant PATH).',
+      );
+    }
     if (drafter === 'head' && !hasHead) {
       throw needsOption(
         'drafter',
@@ -147,16 +178,24 @@ export function resolveDecoding(settings: DecodingSettings = {}, context: Decodi
       );
     }
     // drafts with their distribution reported are checked by speculative sampling (more accepted)
-    const reportsQ = !s.greedy && (drafter === 'head' || drafter === 'dynamo-sample');
+    const reportsQ = !s.greedy && (drafter === 'head' || drafter === 'assistant' || drafter === 'dynamo-sample');
     verification = s.verification === 'auto' ? (reportsQ ? 'speculative' : 'match') : s.verification;
     treeBudget = s.treeBudget ?? recommendedTreeBudget(context.device);
+    if (context.passInvariant === false) {
+      notes.push(
+        "quantizes activations dynamically (a q8 graph): a token's logits depend on the other tokens of its pass, so 'verified' is not exactly 'ar' on it (use an fp32, fp16 or q4 file for lossless speed)",
+      );
+    }
   }
   const chain = method === 'dynamo-chain';
   const graph: DecodingPlan['graph'] =
-    mode === 'ar' || chain || drafter === 'ngram' || drafter === 'head' ? 'base' : 'multi';
+    mode === 'ar' || chain || drafter === 'ngram' || drafter === 'head' || drafter === 'assistant' ? 'base' : 'multi';
   const needs = {
     draftHead: chain || drafter === 'head',
-    tables: method === 'dynamo-heads' || (drafter !== undefined && drafter !== 'top1' && drafter !== 'head'),
+    tables:
+      method === 'dynamo-heads' ||
+      (drafter !== undefined && drafter !== 'top1' && drafter !== 'head' && drafter !== 'assistant'),
+    assistant: drafter === 'assistant',
   };
 
   const create = (runtime: DecodingRuntime = {}): DecodingComponents => {
@@ -214,6 +253,30 @@ export function resolveDecoding(settings: DecodingSettings = {}, context: Decodi
         });
         break;
       }
+      case 'assistant': {
+        const assistant = runtime.assistant ?? (typeof context.assistant === 'object' ? context.assistant : undefined);
+        if (assistant === undefined) {
+          throw needsOption(
+            'drafter',
+            'The assistant drafter needs the loaded assistant model (create({ assistant })).',
+          );
+        }
+        d = assistantDrafter(assistant, {
+          ...(runtime.target !== undefined && { target: runtime.target }),
+          ...(s.assistantK !== undefined && { k: s.assistantK }),
+          ...(s.assistantMinProbability !== undefined && { minProbability: s.assistantMinProbability }),
+          // the target's processors on the assistant's logits: q as close to p as the settings make it
+          ...(s.greedy
+            ? { draw: 'argmax' as const }
+            : {
+                temperature: s.temperature,
+                topK: s.topK,
+                ...nucleus,
+                ...(s.repetitionPenalty !== 1 && { repetitionPenalty: s.repetitionPenalty }),
+              }),
+        });
+        break;
+      }
       case 'top1':
         d = topOneDrafter();
         break;
@@ -243,4 +306,17 @@ export function resolveDecoding(settings: DecodingSettings = {}, context: Decodi
   };
 
   return { mode, method, graph, needs, drafter, verification, treeBudget, settings: s, notes, create };
+}
+
+/**
+ * The mode when neither the settings nor the manifest name one: `'dynamo'` (DynaMo's multi-token
+ * sampling) on a model with extra heads or a draft head, the fallback's; on a model known to be a
+ * plain one-head decoder (a hub export: `heads: 1`, no draft head), where DynaMo has nothing to
+ * emit extra tokens from, lossless `'verified'` (prompt-lookup / n-gram drafts) — or `'ar'` where
+ * the graph is not pass-invariant, so that the default is always exactly the model's output.
+ */
+function withDefaultMode(settings: DecodingSettings, context: DecodingContext, hasHead: boolean): DecodingSettings {
+  if (typeof settings !== 'object' || settings === null || settings.mode !== undefined) return settings;
+  if (context.heads !== 1 || hasHead) return settings;
+  return { ...settings, mode: context.passInvariant === false ? 'ar' : 'verified' };
 }

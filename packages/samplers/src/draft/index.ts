@@ -2,6 +2,13 @@
  * Drafters for verified (lossless) decoding: they propose the tokens — a chain, or a tree of
  * candidates — that the base head then checks in one pass.
  */
+export type { AssistantDrafterOptions, AssistantDrafterStats } from './assistantDrafter.js';
+export {
+  AssistantDrafter,
+  assistantDrafter,
+  DEFAULT_ASSISTANT_MIN_PROBABILITY,
+  MAX_ASSISTANT_DRAFT,
+} from './assistantDrafter.js';
 export { CandidateTrie } from './candidateTrie.js';
 export { ConditionalJoint } from './conditionalJoint.js';
 export type { DraftHeadDrafterOptions } from './draftHeadDrafter.js';

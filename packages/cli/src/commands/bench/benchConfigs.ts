@@ -29,6 +29,8 @@ export interface BenchConfigRequest {
   readonly paper: boolean;
   readonly verifiedSampling: boolean;
   readonly transformers: boolean;
+  /** `--assistant PATH` was given: verified rows drafted by the assistant model. */
+  readonly assistant?: boolean;
 }
 
 /**
@@ -111,6 +113,15 @@ export function benchConfigs(r: BenchConfigRequest, context: DecodingContext): B
     // drafts for any causal LM: n-gram tables + prompt lookup on the base-only graph
     configs.push(greedyRow('verified-ngram', { drafter: 'ngram' }));
     if (hasHead) configs.push(greedyRow('verified-head', { drafter: 'head' }));
+    if (r.assistant === true) {
+      configs.push({
+        ...greedyRow('verified-assistant', {}),
+        plan: resolveDecoding(
+          { ...r.settings, mode: 'verified', greedy: true, drafter: 'assistant' },
+          { ...context, assistant: true },
+        ),
+      });
+    }
   }
   if (wantVerifiedSampling) {
     // lossless sampling: 'match' gives exactly ar's tokens for the same seed, 'speculative' ar's
@@ -142,6 +153,19 @@ export function benchConfigs(r: BenchConfigRequest, context: DecodingContext): B
         baseline: 'ar',
         lossless: 'distribution',
         plan: plan({ mode: 'verified', drafter: 'head', verification: 'speculative' }),
+      });
+    }
+    if (r.assistant === true) {
+      // assistant chains sampled from its processed distribution, checked by speculative sampling
+      configs.push({
+        label: 'verified-assistant-speculative',
+        mode: 'verified',
+        baseline: 'ar',
+        lossless: 'distribution',
+        plan: resolveDecoding(
+          { ...r.settings, mode: 'verified', drafter: 'assistant', verification: 'speculative' },
+          { ...context, assistant: true },
+        ),
       });
     }
   }

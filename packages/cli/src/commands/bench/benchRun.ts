@@ -1,6 +1,6 @@
 import type { DecodingRuntime, GenerateResult } from '@dynamojs/generate';
 import { generate } from '@dynamojs/generate';
-import { modelFor } from '../../decodingFlags.js';
+import { modelFor, releaseDrafter } from '../../decodingFlags.js';
 import type { ModelBundle } from '../../loader.js';
 import type { CliIo } from '../shared.js';
 import type { TransformersRunner } from '../transformers.js';
@@ -98,15 +98,22 @@ export async function runBench(
       const t = await (o.transformers as TransformersRunner).generate(ids, n);
       return { tokens: t.tokens, r: undefined, ms: t.ms };
     }
-    const r = await generate({
-      model: modelFor(c.plan, o.bundle),
-      inputIds: ids,
-      ...c.plan.create(o.runtime),
-      ...(c.mode === 'verified' && o.headRows !== undefined && { headRows: o.headRows }),
-      maxNewTokens: n,
-      eos: false,
-      seed,
-    });
+    const model = modelFor(c.plan, o.bundle);
+    const components = c.plan.create({ ...o.runtime, ...(o.runtime.assistant !== undefined && { target: model }) });
+    let r: Awaited<ReturnType<typeof generate>>;
+    try {
+      r = await generate({
+        model,
+        inputIds: ids,
+        ...components,
+        ...(c.mode === 'verified' && o.headRows !== undefined && { headRows: o.headRows }),
+        maxNewTokens: n,
+        eos: false,
+        seed,
+      });
+    } finally {
+      releaseDrafter(components.drafter);
+    }
     return { tokens: r.tokens, r, ms: r.stats.prefillMs + r.stats.decodeMs };
   };
   for (let w = 0; w < o.warmup; w++) {
