@@ -142,4 +142,31 @@ describe.skipIf(!hasTorch)('a chat on a hub export (mistral fixture) = transform
       expect(plain.out.trim()).toBe(reference.text.trim());
     },
   );
+
+  it('without --mode: lossless verified on a hub export (the same reply), ar on its q8 file', async () => {
+    const base = [
+      'generate',
+      USER,
+      '--model',
+      DIR,
+      '--chat',
+      '--greedy',
+      '--max-tokens',
+      String(N),
+      '--device',
+      'cpu',
+      '--json',
+    ];
+    const plain = await cli(base);
+    expect(plain.code, plain.err).toBe(0);
+    const json = JSON.parse(plain.out);
+    expect(json.mode).toBe('verified');
+    expect(json.tokens).toEqual(reference.reply);
+    const q8 = await cli([...base, '--dtype', 'q8']);
+    expect(q8.code, q8.err).toBe(0);
+    expect(JSON.parse(q8.out).mode).toBe('ar');
+    const asked = await cli([...base, '--dtype', 'q8', '--mode', 'verified']);
+    expect(asked.code, asked.err).toBe(0);
+    expect(asked.err).toMatch(/quantizes activations dynamically.*not exactly 'ar'/);
+  });
 });

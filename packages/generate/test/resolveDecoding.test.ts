@@ -106,6 +106,23 @@ describe('resolveDecoding', () => {
     });
   });
 
+  it('no mode: dynamo on a DynaMo model, lossless verified on a plain one-head export, ar where not pass-invariant', () => {
+    expect(resolveDecoding({}, { heads: 3, tables }).mode).toBe('dynamo');
+    expect(resolveDecoding({}, { heads: 1, draftHead: head }).mode).toBe('dynamo');
+    expect(resolveDecoding({}, {}).mode).toBe('dynamo'); // nothing known: the fallback
+    const plain = resolveDecoding({}, { heads: 1 });
+    expect([plain.mode, plain.drafter, plain.graph]).toEqual(['verified', 'ngram', 'base']);
+    expect(resolveDecoding({ greedy: true }, { heads: 1 }).verification).toBe('match');
+    const q8 = resolveDecoding({}, { heads: 1, passInvariant: false });
+    expect(q8.mode).toBe('ar');
+    expect(q8.notes).toEqual([]);
+    // asked for verified on it anyway: it runs, and the plan says it is not exactly ar
+    const asked = resolveDecoding({ mode: 'verified' }, { heads: 1, passInvariant: false });
+    expect(asked.mode).toBe('verified');
+    expect(asked.notes.join()).toMatch(/not exactly 'ar'/);
+    expect(resolveDecoding({ mode: 'dynamo' }, { heads: 1 }).mode).toBe('dynamo');
+  });
+
   it('create() makes fresh components per generation, with the processors of every mode', () => {
     const plan = resolveDecoding({ mode: 'dynamo' }, { heads: 1, draftHead: head });
     expect(() => plan.create()).not.toThrow(); // the chain sampler does not need the head object
