@@ -169,4 +169,43 @@ describe.skipIf(!hasTorch)('a chat on a hub export (mistral fixture) = transform
     expect(asked.code, asked.err).toBe(0);
     expect(asked.err).toMatch(/quantizes activations dynamically.*not exactly 'ar'/);
   });
+
+  it('n-gram tables for its vocabulary from any text (dynamo ngrams build): verified with them = ar', async () => {
+    const { cpSync, mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'dynamo-hub-ngrams-'));
+    cpSync(DIR, join(dir, 'model'), { recursive: true });
+    const text = 'the cat sat on the mat and the dog ran in the park. hello world, how are you today?\n'.repeat(40);
+    writeFileSync(join(dir, 'corpus.txt'), text);
+    const built = await cli([
+      'ngrams',
+      'build',
+      '--tokenizer',
+      join(dir, 'model', 'tokenizer.json'),
+      '--out',
+      join(dir, 'model', 'ngrams.bin'),
+      join(dir, 'corpus.txt'),
+    ]);
+    expect(built.code, built.err).toBe(0);
+    const run = (mode: string) =>
+      cli([
+        'generate',
+        'the cat sat on the',
+        '--model',
+        join(dir, 'model'),
+        '--mode',
+        mode,
+        '--drafter',
+        'ngram',
+        '--greedy',
+        '--max-tokens',
+        '20',
+        '--device',
+        'cpu',
+        '--json',
+      ]);
+    const [ar, v] = [await run('ar'), await run('verified')];
+    expect(v.code, v.err).toBe(0);
+    expect(JSON.parse(v.out).tokens).toEqual(JSON.parse(ar.out).tokens);
+  });
 });
