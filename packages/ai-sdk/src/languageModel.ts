@@ -18,6 +18,7 @@ import {
 } from '@dynamojs/generate';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { PROVIDER_OPTIONS_KEY, type PreparedCall, type PreparedPrompt, prepareCall, promptFor } from './callOptions.js';
+import { type GenerationQueue, queueFor } from './generationQueue.js';
 import type { LoadedModel } from './modelStore.js';
 import { abortError, finishReason, providerMetadata, toCallError, usage } from './results.js';
 import type { DynamojsGenerationSettings } from './settings.js';
@@ -39,6 +40,8 @@ export interface ModelConfig {
   readonly settings: DynamojsGenerationSettings;
   /** The `assistant` setting's model, loaded on first use (`verified` drafts with it). */
   readonly assistant?: () => Promise<MultiTokenModel>;
+  /** The `maxConcurrency` setting: generations at once on the loaded model (default by device). */
+  readonly maxConcurrency?: number;
 }
 
 /** A loaded model, as `languageModel.load()` gives it. */
@@ -60,6 +63,8 @@ interface Run {
   readonly warnings: CallWarning[];
   /** `request.body`: what the model is asked (prompt text, mode, sampling in force). */
   readonly request: Record<string, unknown>;
+  /** The loaded model's line of generations (a run holds a slot while it generates). */
+  readonly queue: GenerationQueue;
 }
 
 /**
@@ -160,6 +165,7 @@ abstract class DynamojsModelBase {
       },
       sampler: components.sampler,
       warnings,
+      queue: queueFor(loaded.model, this.#config.maxConcurrency),
     };
   }
 
@@ -180,11 +186,14 @@ abstract class DynamojsModelBase {
   protected async runGenerate(call: CallOptions): Promise<DynamojsGenerateResult> {
     const run = await this.#start(call);
     let result: Awaited<ReturnType<typeof generate>>;
+    let release: (() => void) | undefined;
     try {
+      release = await run.queue.acquire(call.abortSignal);
       result = await generate(run.options);
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     } finally {
+      release?.();
       releaseDrafter(run);
     }
     if (result.aborted) throw abortError(call.abortSignal);
@@ -203,7 +212,14 @@ abstract class DynamojsModelBase {
     const run = await this.#start(call);
     const signal = call.abortSignal;
     const raw = call.includeRawChunks === true;
-    const events = stream(run.options)[Symbol.asyncIterator]();
+    // the generation starts when the stream is first read and a slot is free (see GenerationQueue)
+    let events: AsyncIterator<GenerateEvent> | undefined;
+    let release: (() => void) | undefined;
+    const finish = () => {
+      release?.();
+      release = undefined;
+      releaseDrafter(run);
+    };
     const textId = 'text-0';
     let textStarted = false;
     let ended = false;
@@ -217,17 +233,21 @@ abstract class DynamojsModelBase {
         for (;;) {
           let next: IteratorResult<GenerateEvent>;
           try {
+            if (events === undefined) {
+              release = await run.queue.acquire(signal);
+              events = stream(run.options)[Symbol.asyncIterator]();
+            }
             next = await events.next();
           } catch (error) {
             ended = true;
-            releaseDrafter(run);
+            finish();
             controller.enqueue({ type: 'error', error: toCallError(error, signal) });
             controller.close();
             return;
           }
           if (next.done) {
             ended = true;
-            releaseDrafter(run);
+            finish();
             controller.close();
             return;
           }
@@ -244,7 +264,7 @@ abstract class DynamojsModelBase {
             controller.enqueue({ type: 'text-delta', id: textId, delta: event.text });
           } else {
             const result = event.result;
-            releaseDrafter(run); // the generation is over
+            finish(); // the generation is over
             if (textStarted) controller.enqueue({ type: 'text-end', id: textId });
             if (result.aborted) {
               ended = true;
@@ -263,8 +283,8 @@ abstract class DynamojsModelBase {
       },
       cancel: async () => {
         // the reader stopped early: end the generation and free its cache
-        if (!ended) await events.return?.(undefined);
-        releaseDrafter(run);
+        if (!ended) await events?.return?.(undefined);
+        finish();
       },
     });
     return { stream: parts, request: { body: run.request } };

@@ -63,7 +63,7 @@ export function createProvider(
   options: DynamojsProviderSettings = {},
 ): DynamojsProvider | DynamojsProviderV3 {
   const settings = checkProviderSettings(options);
-  const { models, specificationVersion, device, loadOptions, assistant, ...generation } = settings;
+  const { models, specificationVersion, device, loadOptions, assistant, maxConcurrency, ...generation } = settings;
   const v3 = specificationVersion === 'v3';
   const store = new ModelStore(platform);
 
@@ -123,7 +123,14 @@ export function createProvider(
       });
     }
     const own = checkModelSettings(`dynamojs(${JSON.stringify(modelId)}, settings)`, modelSettings);
-    const { device: ownDevice, loadOptions: ownLoadOptions, assistant: ownAssistant, ...ownGeneration } = own;
+    const {
+      device: ownDevice,
+      loadOptions: ownLoadOptions,
+      assistant: ownAssistant,
+      maxConcurrency: ownConcurrency,
+      ...ownGeneration
+    } = own;
+    const concurrency = ownConcurrency ?? maxConcurrency;
     const where = { device: ownDevice ?? device ?? 'auto', loadOptions: ownLoadOptions ?? loadOptions };
     const load = loaderFor(modelId, where);
     const assistantSetting = ownAssistant ?? assistant;
@@ -132,6 +139,7 @@ export function createProvider(
       load,
       settings: { ...generation, ...ownGeneration },
       ...(assistantSetting !== undefined && { assistant: assistantLoader(assistantSetting, where) }),
+      ...(concurrency !== undefined && { maxConcurrency: concurrency }),
     };
     return v3 ? new DynamojsLanguageModelV3(modelId, config) : new DynamojsLanguageModel(modelId, config);
   };

@@ -93,6 +93,14 @@ export interface DynamojsModelSettings extends DynamojsGenerationSettings {
    * the provider). `drafter: 'auto'` then picks it.
    */
   readonly assistant?: string | URL | MultiTokenModel;
+  /**
+   * The most generations that run at once on the loaded model (an integer ≥ 1); further calls wait
+   * in line, first come first served (a call aborted while it waits leaves the line). Concurrent
+   * generations share the model's session and weights, each with its own KV cache. Default: 4 on
+   * the CPU and CUDA, 1 on WebGPU and WASM. Set once per loaded model: the first model object to
+   * run a call on it decides.
+   */
+  readonly maxConcurrency?: number;
 }
 
 /** A model you loaded yourself (any `MultiTokenModel`), registered under an id with `models`. */
@@ -137,7 +145,7 @@ const GENERATION_KEYS = [
   'assistantMinProbability',
   'truncate',
 ] as const;
-const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions', 'assistant'] as const;
+const MODEL_KEYS = [...GENERATION_KEYS, 'device', 'loadOptions', 'assistant', 'maxConcurrency'] as const;
 const PROVIDER_KEYS = [...MODEL_KEYS, 'models', 'specificationVersion'] as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -238,6 +246,10 @@ export function checkModelSettings(where: string, value: unknown, known: readonl
   if (settings.device !== undefined) checkOneOf(`${where}.device`, settings.device, DEVICES);
   if (settings.loadOptions !== undefined && !isRecord(settings.loadOptions)) {
     invalid(`${where}.loadOptions`, `must be an object, got ${describe(settings.loadOptions)}.`);
+  }
+  const c = settings.maxConcurrency as unknown;
+  if (c !== undefined && !(typeof c === 'number' && Number.isInteger(c) && c >= 1)) {
+    invalid(`${where}.maxConcurrency`, `must be an integer ≥ 1, got ${describe(c)}.`);
   }
   const a = settings.assistant as unknown;
   if (a !== undefined) {

@@ -87,6 +87,26 @@ describe('@dynamojs/model-tiny: the sequential draft head', () => {
     }
   });
 
+  it('overlapping steps (concurrent generations on one model) each give their own sequential result', async () => {
+    const model = await loadModel(modelDir(), { device: 'cpu', baseOnly: true, draftHead: true });
+    try {
+      const head = model.draftHead!;
+      const inputs = Array.from({ length: 6 }, (_, i) => {
+        const h = new Float32Array(160);
+        for (let j = 0; j < 160; j++) h[j] = Math.sin(i * 31 + j) * 0.5;
+        return { h, token: 17 + i * 101 };
+      });
+      const sequential: Float32Array[] = [];
+      for (const { h, token } of inputs) sequential.push((await head.step(h, token)).logits.slice());
+      const overlapped = await Promise.all(inputs.map(({ h, token }) => head.step(h, token)));
+      overlapped.forEach((step, i) =>
+        expect(Array.from(step.logits)).toEqual(Array.from(sequential[i] as Float32Array)),
+      );
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('bad input: typed errors (wrong hidden size, token out of range, disposed; no hidden states)', async () => {
     const model = await loadModel(modelDir(), { device: 'cpu', baseOnly: true, draftHead: true });
     const head = model.draftHead!;

@@ -81,9 +81,12 @@ export class OnnxDraftHead implements DraftHead {
   readonly #hidden: Float32Array;
   /** The two input tensors, over #hidden and #ids (reused every step: no allocation per token). */
   readonly #feeds: Record<string, OrtTensor>;
+  /** True while a step runs on the shared feeds; a concurrent step (another generation) gets its own. */
   #busy = false;
+  readonly #ort: OrtRuntime;
 
   constructor(ort: OrtRuntime, session: OrtSession, hiddenSize: number, vocabSize: number, file: string) {
+    this.#ort = ort;
     this.#session = session;
     this.hiddenSize = hiddenSize;
     this.vocabSize = vocabSize;
@@ -113,17 +116,25 @@ export class OnnxDraftHead implements DraftHead {
     }
     checkTokenIds([token], this.vocabSize);
     throwIfAborted(signal, 'draft head step');
-    if (this.#busy) {
-      throw new DynamoError(DynamoErrorCode.CACHE_STATE, 'A draft head step is already running; await it first.');
-    }
-    this.#busy = true;
-    try {
+    // The head is stateless, so steps of concurrent generations (a server's requests sharing one
+    // model) may overlap: the first uses the preallocated feeds, an overlapping one its own tensors.
+    const shared = !this.#busy;
+    let feeds = this.#feeds;
+    if (shared) {
+      this.#busy = true;
       // copies: the caller may pass the previous step's output, which the next run replaces
       this.#hidden.set(hidden);
       this.#ids[0] = BigInt(token);
+    } else {
+      feeds = {
+        hidden_states: new this.#ort.Tensor('float32', Float32Array.from(hidden), [1, this.hiddenSize]),
+        input_ids: new this.#ort.Tensor('int64', BigInt64Array.of(BigInt(token)), [1]),
+      };
+    }
+    try {
       let out: Record<string, OrtTensor>;
       try {
-        out = (await session.run(this.#feeds)) as Record<string, OrtTensor>;
+        out = (await session.run(feeds)) as Record<string, OrtTensor>;
       } catch (cause) {
         throw new DynamoError(
           DynamoErrorCode.RUNTIME,
@@ -152,7 +163,8 @@ export class OnnxDraftHead implements DraftHead {
       }
       return { logits, hidden: next };
     } finally {
-      this.#busy = false;
+      if (shared) this.#busy = false;
+      else for (const t of Object.values(feeds)) t.dispose();
     }
   }
 
