@@ -255,6 +255,15 @@ describe('dynamo CLI (in-process)', () => {
     );
     expect(r.stdout).toMatch(/verified .*identical to ar-greedy: 3\/3/);
   });
+
+  it('bench --tree-budget takes a list (one tree row per budget where there are tables)', async () => {
+    const r = await run(
+      ['bench', '--modes', 'verified', '--seeds', '1', '--max-tokens', '4', '--tree-budget', '4,8', '--prompts', 'p.txt'],
+      { readText: async () => 'hello\n' },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/identical to ar-greedy: 1\/1/);
+  });
 });
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

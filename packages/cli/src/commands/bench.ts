@@ -131,7 +131,8 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
     prompts.push(...lines);
   }
   if (promptFiles.length === 0 || values['default-prompts'] === true) prompts.push(...DEFAULT_PROMPTS);
-  const settings = decodingSettings(values);
+  // --tree-budget is a list here (one row per budget: budgetFlag), not one setting
+  const settings = decodingSettings({ ...values, 'tree-budget': undefined });
   const assistantPath = str(values, 'assistant');
 
   const wantDynamo = modes.includes('dynamo');
