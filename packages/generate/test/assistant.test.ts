@@ -72,6 +72,45 @@ describe('assistant-model drafting in verified mode', () => {
     }
   });
 
+  it('alternates (a chain + next-best siblings, argmax): exactly ar’s tokens, more per pass on a tree model', async () => {
+    // a tree-attention target (the fake's default): one pass checks the chain and its alternates
+    const target = new FakeModel({ heads: 1, vocabSize: 16, seed: 9, scale: 6 });
+    const assistant = new NoisyAssistant({ vocabSize: 16, seed: 9, scale: 6 }, 4);
+    const run = async (alternates: number, model: FakeModel) => {
+      const drafter = assistantDrafter(assistant, {
+        draw: 'argmax',
+        minProbability: 0,
+        alternates,
+        schedule: 'constant',
+      });
+      let passes = 0;
+      let tokens = 0;
+      for (const prompt of PROMPTS) {
+        const ar = await generate({ model, inputIds: prompt, maxNewTokens: 40, sampler: greedy() });
+        const v = await generate({
+          model,
+          inputIds: prompt,
+          maxNewTokens: 40,
+          sampler: greedy(),
+          mode: 'verified',
+          drafter,
+        });
+        expect(v.tokens).toEqual(ar.tokens);
+        passes += v.stats.forwardPasses;
+        tokens += v.stats.tokens;
+      }
+      return tokens / passes;
+    };
+    const chain = await run(0, target);
+    const tree = await run(2, target);
+    expect(tree).toBeGreaterThan(chain);
+    // a chain-only target verifies the tree's first path (the chain): the same tokens, no error
+    const chainOnly = new FakeModel({ heads: 1, vocabSize: 16, seed: 9, scale: 6, treeAttention: false });
+    expect(await run(2, chainOnly)).toBeCloseTo(await run(0, chainOnly), 5);
+    expect(() => assistantDrafter(assistant, { alternates: 1 })).toThrow(/argmax/);
+    expect(() => assistantDrafter(assistant, { draw: 'argmax', alternates: 5 })).toThrow(/alternates/);
+  });
+
   it('the verification counters and the drafter’s agree, and k adapts', async () => {
     const target = new FakeModel({ heads: 1, vocabSize: 16, seed: 4, scale: 6 });
     const assistant = new NoisyAssistant({ vocabSize: 16, seed: 4, scale: 6 }, 3);

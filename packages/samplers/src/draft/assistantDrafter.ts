@@ -52,6 +52,14 @@ export interface AssistantDrafterOptions extends ClassicProcessorOptions {
    */
   readonly draw?: 'sample' | 'argmax';
   /**
+   * `draw: 'argmax'` only: also draft, at each depth of the chain, this many of the assistant's
+   * next most likely tokens as sibling leaves (a tree of chain + alternates, with no extra assistant
+   * pass), integer in [0, 4]; default 0 (a chain). It pays only where the target verifies trees in
+   * one pass (`metadata.treeAttention`, a GPU where extra rows are nearly free); on other models
+   * generation verifies the chain (the tree's first path) and the alternates are dropped.
+   */
+  readonly alternates?: number;
+  /**
    * The target model, when known: its vocabulary and device are checked now (otherwise the
    * vocabulary is checked against `view.vocabSize` at each draft).
    */
@@ -107,6 +115,11 @@ export class AssistantDrafter implements Drafter {
   private readonly schedule: 'heuristic' | 'constant';
   private readonly minProbability: number;
   private readonly draw: 'sample' | 'argmax';
+  private readonly alternates: number;
+  private readonly treeTokens: Int32Array;
+  private readonly treeParents: Int32Array;
+  /** Chain tokens of the last draft (the heuristic schedule compares acceptance with it). */
+  private lastChain = 0;
   private readonly processors;
   private readonly context = new MutableProcessorContext();
   private currentK: number;
@@ -138,7 +151,7 @@ export class AssistantDrafter implements Drafter {
         details: { option: 'options' },
       });
     }
-    const { k, maxK, schedule, minProbability, draw, target, name, ...processing } = options;
+    const { k, maxK, schedule, minProbability, draw, target, name, alternates, ...processing } = options;
     this.model = model;
     checkDisposed(model);
     const cap = maxK === undefined ? undefined : checkInteger('maxK', maxK, { min: 1, max: MAX_ASSISTANT_DRAFT });
@@ -153,6 +166,16 @@ export class AssistantDrafter implements Drafter {
         ? DEFAULT_ASSISTANT_MIN_PROBABILITY
         : checkNumber('minProbability', minProbability, { min: 0, max: 1 });
     this.draw = draw === undefined ? 'sample' : checkEnum('draw', draw, ['sample', 'argmax'] as const);
+    this.alternates = alternates === undefined ? 0 : checkInteger('alternates', alternates, { min: 0, max: 4 });
+    if (this.alternates > 0 && this.draw !== 'argmax') {
+      throw new DynamoError(
+        DynamoErrorCode.INVALID_OPTION,
+        "assistantDrafter: `alternates` needs draw: 'argmax' (sampled trees would need each sibling's distribution).",
+        { details: { option: 'alternates', expected: "draw: 'argmax'", actual: this.draw } },
+      );
+    }
+    this.treeTokens = new Int32Array(MAX_ASSISTANT_DRAFT * (1 + this.alternates));
+    this.treeParents = new Int32Array(MAX_ASSISTANT_DRAFT * (1 + this.alternates));
     this.processors = classicProcessors(processing);
     if (target !== undefined) {
       checkModel('target', target);
@@ -222,7 +245,9 @@ export class AssistantDrafter implements Drafter {
     this.proposedTokens += proposed;
     this.acceptedTokens += Math.min(accepted, proposed);
     if (this.schedule === 'constant') return;
-    this.currentK = accepted >= proposed ? Math.min(this.maxK, this.currentK + 2) : Math.max(1, this.currentK - 1);
+    // a tree's alternates are extra chances, not part of the length: full = the whole chain accepted
+    const full = feedback.tree ? accepted >= this.lastChain : accepted >= proposed;
+    this.currentK = full ? Math.min(this.maxK, this.currentK + 2) : Math.max(1, this.currentK - 1);
   }
 
   async draft(view: StepView, next: number): Promise<Draft> {
@@ -258,7 +283,41 @@ export class AssistantDrafter implements Drafter {
       count++;
       if (this.minProbability > 0 && topProbability(q) < this.minProbability) break;
     }
+    this.lastChain = count;
+    if (this.alternates > 0 && count > 0) return this.withAlternates(count, vocabSize);
     return (this.draw === 'argmax' ? this.points[count] : this.sampled[count]) as Draft;
+  }
+
+  /**
+   * The chain as a tree (node i = chain token i, parent i − 1), then at each depth the assistant's
+   * next most likely tokens after the chain's as siblings of the chain node there (leaves).
+   */
+  private withAlternates(count: number, vocabSize: number): Draft {
+    const tokens = this.treeTokens;
+    const parents = this.treeParents;
+    for (let i = 0; i < count; i++) {
+      tokens[i] = this.tokens[i] as number;
+      parents[i] = i - 1;
+    }
+    let nodes = count;
+    for (let i = 0; i < count; i++) {
+      const q = this.q[i] as Float32Array;
+      const first = nodes;
+      for (let a = 0; a < this.alternates; a++) {
+        // the most likely token not drafted at this depth yet (ties: the lower id)
+        let best = -1;
+        for (let v = 0; v < vocabSize; v++) {
+          if (best >= 0 && (q[v] as number) <= (q[best] as number)) continue;
+          if (v === this.tokens[i] || tokens.subarray(first, nodes).includes(v)) continue;
+          best = v;
+        }
+        if (best < 0 || !((q[best] as number) > 0)) break;
+        tokens[nodes] = best;
+        parents[nodes] = i - 1;
+        nodes++;
+      }
+    }
+    return { tokens: tokens.subarray(0, nodes), parents: parents.subarray(0, nodes) };
   }
 
   /** Releases the assistant's cache (not the model). Idempotent; `draft` then throws DYNAMO_DISPOSED. */
