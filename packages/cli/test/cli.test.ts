@@ -258,7 +258,19 @@ describe('dynamo CLI (in-process)', () => {
 
   it('bench --tree-budget takes a list (one tree row per budget where there are tables)', async () => {
     const r = await run(
-      ['bench', '--modes', 'verified', '--seeds', '1', '--max-tokens', '4', '--tree-budget', '4,8', '--prompts', 'p.txt'],
+      [
+        'bench',
+        '--modes',
+        'verified',
+        '--seeds',
+        '1',
+        '--max-tokens',
+        '4',
+        '--tree-budget',
+        '4,8',
+        '--prompts',
+        'p.txt',
+      ],
       { readText: async () => 'hello\n' },
     );
     expect(r.code, r.stderr).toBe(0);

@@ -121,7 +121,8 @@ function runnable(command: string): { argv: string[]; sub: string; outPath?: str
       let v = value;
       if (w === '--out') v = outPath = join(tmp, `out-${++outputs}`, basename(value));
       else if (w === '--tokenizer' && !existsSync(join(root, value))) v = join(modelDir, 'tokenizer.json');
-      else if ((w === '--model' || w === '--assistant') && !existsSync(join(root, value))) v = hubModel(argv) ?? modelDir;
+      else if ((w === '--model' || w === '--assistant') && !existsSync(join(root, value)))
+        v = hubModel(argv) ?? modelDir;
       else if (w === '--prompts' && !existsSync(join(root, value))) v = standIn('prompts', value);
       else if (w === '--text' && !existsSync(join(root, value))) v = standIn('text', value);
       if (BOOLEAN_FLAGS.has(w)) out.push(w);

@@ -167,11 +167,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
 
   // default: the extra heads' top-1 chains; a one-head model (any hub export) drafts by prompt lookup
   const drafter =
-    options.drafter === undefined
-      ? model.metadata.heads === 1
-        ? ngramDrafter()
-        : topOneDrafter()
-      : options.drafter;
+    options.drafter === undefined ? (model.metadata.heads === 1 ? ngramDrafter() : topOneDrafter()) : options.drafter;
   if (!isObject(drafter) || typeof drafter.draft !== 'function') {
     invalidOption('drafter', 'a Drafter (an object with draft(view, next))', drafter);
   }

@@ -99,9 +99,9 @@ describe('@dynamojs/model-tiny: the sequential draft head', () => {
       const sequential: Float32Array[] = [];
       for (const { h, token } of inputs) sequential.push((await head.step(h, token)).logits.slice());
       const overlapped = await Promise.all(inputs.map(({ h, token }) => head.step(h, token)));
-      overlapped.forEach((step, i) =>
-        expect(Array.from(step.logits)).toEqual(Array.from(sequential[i] as Float32Array)),
-      );
+      overlapped.forEach((step, i) => {
+        expect(Array.from(step.logits)).toEqual(Array.from(sequential[i] as Float32Array));
+      });
     } finally {
       await model.dispose();
     }

@@ -97,7 +97,16 @@ for (const family of values.families.split(',')) {
       t[name].push((performance.now() - t0) / N);
     };
     for (let i = 0; i < Number(values.rounds); i++) {
-      const order = i % 2 ? [['transformers', theirs], ['ours', ours]] : [['ours', ours], ['transformers', theirs]];
+      const order =
+        i % 2
+          ? [
+              ['transformers', theirs],
+              ['ours', ours],
+            ]
+          : [
+              ['ours', ours],
+              ['transformers', theirs],
+            ];
       for (const [name, r] of order) await time(name, r);
       for (const [name, r] of order.reverse()) await time(name, r);
     }
@@ -112,7 +121,9 @@ for (const family of values.families.split(',')) {
     };
     row.speedup = row.transformersMsPerToken / row.oursMsPerToken;
     rows.push(row);
-    console.error(`${family} ${dtype}: ours ${row.oursMsPerToken.toFixed(3)} ms/token, transformers.js ${row.transformersMsPerToken.toFixed(3)} → ${row.speedup.toFixed(2)}x${identical ? '' : ' (TOKENS DIFFER)'}`);
+    console.error(
+      `${family} ${dtype}: ours ${row.oursMsPerToken.toFixed(3)} ms/token, transformers.js ${row.transformersMsPerToken.toFixed(3)} → ${row.speedup.toFixed(2)}x${identical ? '' : ' (TOKENS DIFFER)'}`,
+    );
   }
 }
 
@@ -126,10 +137,14 @@ const result = {
   threads: 1,
   rows,
 };
-console.log('| family | dtype | DynaMo.js ms/token | transformers.js ms/token | DynaMo.js speed vs transformers.js | tokens |');
+console.log(
+  '| family | dtype | DynaMo.js ms/token | transformers.js ms/token | DynaMo.js speed vs transformers.js | tokens |',
+);
 console.log('| --- | --- | ---: | ---: | ---: | --- |');
 for (const r of rows) {
-  console.log(`| ${r.family} | ${r.dtype} | ${r.oursMsPerToken.toFixed(3)} | ${r.transformersMsPerToken.toFixed(3)} | ${r.speedup.toFixed(2)}x | ${r.identical ? 'identical' : 'differ'} |`);
+  console.log(
+    `| ${r.family} | ${r.dtype} | ${r.oursMsPerToken.toFixed(3)} | ${r.transformersMsPerToken.toFixed(3)} | ${r.speedup.toFixed(2)}x | ${r.identical ? 'identical' : 'differ'} |`,
+  );
 }
 if (values.out) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
 else console.log(JSON.stringify(result, null, 2));

@@ -381,10 +381,14 @@ export class OnnxModel implements MultiTokenModel {
             { details: { file: this.file, variant: this.variant, device: this.device }, cause },
           );
         }
-        throw new DynamoError(DynamoErrorCode.RUNTIME, `ONNX Runtime failed running ${this.file} on ${this.device}: ${message}`, {
-          details: { file: this.file },
-          cause,
-        });
+        throw new DynamoError(
+          DynamoErrorCode.RUNTIME,
+          `ONNX Runtime failed running ${this.file} on ${this.device}: ${message}`,
+          {
+            details: { file: this.file },
+            cause,
+          },
+        );
       }
       const present = this.graph.presentNames.map((n) => out[n] as OrtTensor);
       let extra: Float32Array | undefined;

@@ -175,7 +175,10 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
     { modelPath: str(values, 'model'), device, threads, ...(dtype !== undefined && { dtype }) },
     (context) => {
       const facts = { ...context, ...(assistantPath !== undefined && { assistant: true }) };
-      const main = resolveDecoding({ ...settings, ...(modeFlag !== undefined && { mode: modeFlag as DecodingMode }) }, facts);
+      const main = resolveDecoding(
+        { ...settings, ...(modeFlag !== undefined && { mode: modeFlag as DecodingMode }) },
+        facts,
+      );
       const planned = new Map<GenerationMode, DecodingPlan>();
       if (compare && main.mode !== 'ar') planned.set('ar', resolveDecoding({ ...settings, mode: 'ar' }, facts));
       planned.set(main.mode, main);
@@ -194,7 +197,11 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
   try {
     for (const note of plan.notes) ctx.stderr.write(`note: ${bundle.dir} ${note}.\n`);
     const loadedModel = modelFor(plan, bundle);
-    if (mode === 'verified' && loadedModel.metadata.passInvariant === false && !plan.notes.some((n) => /dynamically/.test(n))) {
+    if (
+      mode === 'verified' &&
+      loadedModel.metadata.passInvariant === false &&
+      !plan.notes.some((n) => /dynamically/.test(n))
+    ) {
       ctx.stderr.write(
         `note: ${bundle.dir} quantizes activations dynamically (a q8 graph): 'verified' is not exactly 'ar' on it; use --dtype fp32, fp16 or q4 for lossless speed.\n`,
       );
