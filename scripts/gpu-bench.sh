@@ -8,9 +8,17 @@
 #                                        scripts, libvulkan1 (+ glvnd) .deb files; prints its size and
 #                                        whether it travels: kit + working tree <= 64 MiB.
 #                                        --lite: no Node / onnxruntime-node (the PyTorch peer only).
-#   scripts/gpu-bench.sh size            the travel budget of the current .gpu-kit/ + working tree
+#                                        When kit + tree exceed one device call, pack splits the kit
+#                                        in two calls: .gpu-kit-bin/ (Node + the library, unpacked on
+#                                        the device by stage.sh) and .gpu-kit/ (the rest + run.sh).
+#   scripts/gpu-bench.sh size            the travel budget of each call: carried kit + working tree
+#   scripts/gpu-bench.sh aside 1|2       before device call 1 / 2 of a two-call kit: move the files that
+#                                        call does not read out of the tree (to $GPU_KIT_ASIDE)
+#   scripts/gpu-bench.sh restore         put them back (run it after the device calls)
 #   scripts/gpu-bench.sh run [ARGS]      = bash .gpu-kit/run.sh ARGS (what the device executes)
-#   scripts/gpu-bench.sh rehearse        pack, then run --quick here (SwiftShader), OUT=/tmp/gpukit-out
+#   scripts/gpu-bench.sh rehearse        pack, then run --quick here (SwiftShader), OUT=/tmp/gpukit-out;
+#                                        a two-call kit is rehearsed as the device gets it: each call
+#                                        in a fresh copy of the tree without its aside files + its carry
 #
 # The model files are not copied: the kit reads packages/model-tiny/model (and
 # packages/model-tiny-assistant/model when present) from the working tree, which travels anyway.
@@ -18,6 +26,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KIT="${KIT:-$ROOT/.gpu-kit}"
+KITBIN="${KITBIN:-$ROOT/.gpu-kit-bin}"
+ASIDE="${GPU_KIT_ASIDE:-/tmp/dynamojs-gpu-kit-aside}"
 SRC="$ROOT/scripts/gpu-bench"
 CACHE="${GPU_KIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dynamojs/gpu-kit}"
 LIMIT=$((64 * 1024 * 1024))
@@ -31,21 +41,117 @@ tree_bytes() {
     xargs -0 stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
 }
 
+# what each device call of a two-call kit leaves out of the tree (neither call reads docs/eval; the
+# first reads no model file)
+aside_paths() {
+  case "$1" in
+    1) echo "docs/eval packages/model-tiny/model packages/model-tiny-assistant/model" ;;
+    2) echo "docs/eval" ;;
+    *) echo "gpu-bench.sh: no call $1 (1 or 2)" >&2; return 2 ;;
+  esac
+}
+
+# the tree's files (NUL-separated) that a call sends: all of them, or without call N's aside paths
+tree_files() {
+  local re=""
+  if [ -n "${1:-}" ]; then
+    re="^($(aside_paths "$1" | sed 's/ /|/g'))/"
+  fi
+  { git ls-files -z; git ls-files -z --others --exclude-standard; } | sort -zu |
+    if [ -n "$re" ]; then grep -zvE "$re"; else cat; fi
+}
+
+tree_bytes_for() { tree_files "${1:-}" | xargs -0 stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+
+verdict() { # LABEL BYTES
+  if [ "$2" -le "$LIMIT" ]; then echo "$1 $(mib "$2") of 64 MiB: OK"; else
+    echo "$1 $(mib "$2") of 64 MiB: DOES NOT FIT ($(mib $(($2 - LIMIT))) over) — the device tool would refuse it"; fi
+}
+
 size_report() {
-  local kit tree total
+  local kit tree
   kit=$(du -sb "$KIT" | cut -f1)
   tree=$(tree_bytes)
-  total=$((kit + tree))
   echo "kit       $(mib "$kit")  ($KIT)"
   echo "  largest: $(cd "$KIT" && find . -type f -printf '%s %p\n' | sort -rn | head -4 | awk '{ printf "%s %.1f MiB; ", $2, $1 / 1048576 }')"
-  echo "tree      $(mib "$tree")  (tracked + untracked-not-ignored files: they travel with every device run)"
-  echo "total     $(mib "$total")  of the 64 MiB a device run may send"
-  if [ "$total" -le "$LIMIT" ]; then
-    echo "travel:   OK"
-  else
-    echo "travel:   DOES NOT FIT — $(mib $((total - LIMIT))) over: the device tool would refuse the run."
-    echo "          (the kit alone is $(mib "$kit"); the tree leaves $(mib $((LIMIT > tree ? LIMIT - tree : 0))) for it)"
+  echo "tree      $(mib "$tree")  (tracked + untracked-not-ignored files as they are now: they travel with every device run)"
+  if [ ! -d "$KITBIN" ]; then
+    verdict "one call: kit + tree" $((kit + tree))
+    return
   fi
+  local bin t1 t2
+  bin=$(du -sb "$KITBIN" | cut -f1)
+  t1=$(tree_bytes_for 1)
+  t2=$(tree_bytes_for 2)
+  echo "kit-bin   $(mib "$bin")  ($KITBIN: node.xz + libonnxruntime.so.1.xz, unpacked on the device by stage.sh)"
+  verdict "call 1: .gpu-kit-bin + tree without $(aside_paths 1 | sed 's/ /, /g'):" $((bin + t1))
+  verdict "call 2: .gpu-kit + tree without $(aside_paths 2):" $((kit + t2))
+  echo "device procedure (both calls within the machine's idle window; see docs/benchmarks/gpu-kit.md):"
+  echo "  scripts/gpu-bench.sh aside 1   -> run  command 'bash .gpu-kit-bin/stage.sh'  carry ['.gpu-kit-bin']  timeout_s 120"
+  echo "  scripts/gpu-bench.sh aside 2   -> run  command 'bash .gpu-kit/run.sh'        carry ['.gpu-kit']      timeout_s 540"
+  echo "  scripts/gpu-bench.sh restore"
+}
+
+aside_restore() {
+  [ -f "$ASIDE/list" ] || return 0
+  local p
+  while IFS= read -r p; do
+    [ -n "$p" ] || continue
+    if [ -e "$ROOT/$p" ]; then
+      echo "restore: $p exists in the tree and aside ($ASIDE/$p): left both, resolve by hand" >&2
+      return 1
+    fi
+    mkdir -p "$(dirname "$ROOT/$p")" && mv "$ASIDE/$p" "$ROOT/$p"
+  done <"$ASIDE/list"
+  rm -rf "$ASIDE"
+  echo "restored the aside files" >&2
+}
+
+aside() {
+  aside_paths "$1" >/dev/null || return 2
+  aside_restore || return 1
+  local p
+  mkdir -p "$ASIDE"
+  : >"$ASIDE/list"
+  for p in $(aside_paths "$1"); do
+    [ -e "$ROOT/$p" ] || continue
+    mkdir -p "$(dirname "$ASIDE/$p")" && mv "$ROOT/$p" "$ASIDE/$p" && echo "$p" >>"$ASIDE/list"
+  done
+  echo "call $1: moved aside to $ASIDE: $(tr '\n' ' ' <"$ASIDE/list")(scripts/gpu-bench.sh restore puts them back)" >&2
+  size_report
+}
+
+# split a packed kit in two device calls: the large binaries go to $KITBIN with stage.sh
+split_kit() {
+  rm -rf "$KITBIN" && mkdir -p "$KITBIN"
+  local lib
+  lib=$(cd "$KIT" && find app -name 'libonnxruntime.so.1.xz' | head -1)
+  mv "$KIT/bin/node.xz" "$KITBIN/node.xz" && rmdir "$KIT/bin"
+  mv "$KIT/$lib" "$KITBIN/libonnxruntime.so.1.xz"
+  cp "$SRC/stage.sh" "$KITBIN/" && chmod +x "$KITBIN/stage.sh"
+  (cd "$KITBIN" && sha256sum node.xz libonnxruntime.so.1.xz >manifest.sha256)
+  echo "kit-$(sha256sum "$KITBIN/manifest.sha256" | cut -c1-16)" >"$KITBIN/stage.id"
+  cp "$KITBIN/stage.id" "$KIT/stage.id"
+  echo "split in two device calls: $KITBIN (call 1) + $KIT (call 2)" >&2
+}
+
+# one device call as the device gets it: a fresh copy of the tree's files (without call N's aside
+# paths), the carried folder, the command run from the copy's root; the bytes sent are checked
+simulate_call() { # N CARRY COMMAND...
+  local n="$1" carry="$2"
+  shift 2
+  local dir bytes rc
+  dir=$(mktemp -d /tmp/gpukit-call$n.XXXXXX)
+  tree_files "$n" | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
+    xargs -0 cp --parents -t "$dir"
+  cp -r "$carry" "$dir/"
+  bytes=$(du -sb "$dir" | cut -f1)
+  verdict "rehearsal: call $n sends" "$bytes"
+  if [ "$bytes" -gt "$LIMIT" ]; then rm -rf "$dir"; return 1; fi
+  rc=0
+  (cd "$dir" && "$@") || rc=$?
+  rm -rf "$dir"
+  return $rc
 }
 
 cached_xz() { # SRC KEY -> path of SRC stripped? no: compressed copy in the cache, made once
@@ -105,6 +211,7 @@ pack() {
       "--banner:js=import { createRequire as __kitRequire } from 'node:module'; const require = __kitRequire(import.meta.url);")
     "${esb[@]}" packages/cli/dist/bin.js --outfile="$KIT/app/dynamo.mjs"
     "${esb[@]}" "$SRC/tokenize.mjs" --outfile="$KIT/app/tokenize.mjs"
+    "${esb[@]}" packages/onnx/dist/node.js --outfile="$KIT/app/onnx-node.mjs" # the static-KV-cache step
     cp "$SRC/passcost.mjs" "$KIT/app/passcost.mjs"
     node -e "import('./packages/cli/dist/index.js').then(m => { for (const p of m.DEFAULT_PROMPTS) console.log(p) })" >"$KIT/prompts.txt"
   else
@@ -128,6 +235,8 @@ pack() {
  "packedAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null)",
  "debs": "$(ls "$KIT/gl" | tr '\n' ' ')", "bytes": $(du -sb "$KIT" | cut -f1)}
 EOF
+  rm -rf "$KITBIN"
+  if [ $lite = 0 ] && [ $(($(du -sb "$KIT" | cut -f1) + $(tree_bytes))) -gt "$LIMIT" ]; then split_kit; fi
   echo "packed $KIT"
   size_report
 }
@@ -136,13 +245,20 @@ case "${1:-}" in
   pack) shift; pack "$@" ;;
   size) size_report ;;
   run) shift; exec bash "$KIT/run.sh" "$@" ;;
+  aside) shift; aside "${1:?call 1 or 2}" ;;
+  restore) aside_restore ;;
   rehearse)
     shift
     pack "$@"
-    OUT="${OUT:-/tmp/gpukit-out}" bash "$KIT/run.sh" --quick
+    if [ -d "$KITBIN" ]; then
+      simulate_call 1 "$KITBIN" bash .gpu-kit-bin/stage.sh
+      OUT="${OUT:-/tmp/gpukit-out}" simulate_call 2 "$KIT" bash .gpu-kit/run.sh --quick
+    else
+      OUT="${OUT:-/tmp/gpukit-out}" bash "$KIT/run.sh" --quick
+    fi
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

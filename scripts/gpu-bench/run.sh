@@ -97,6 +97,19 @@ if [ -f "$KIT/bin/node.xz" ]; then
     unxz_to "$APP/$f" "$APP/${f%.xz}" && rm -f "$APP/$f"
   done
   if "$WORK/bin/node" -e 'process.exit(0)' 2>>"$LOG"; then NODE="$WORK/bin/node"; say "setup: node $("$NODE" --version)"; else say "setup: node does not start"; fi
+elif [ -f "$KIT/stage.id" ]; then
+  # a two-call kit: the first device call (bash .gpu-kit-bin/stage.sh) unpacked node and the library
+  # into $WORK/stage on this machine; this call carries the rest
+  if [ "$(cat "$WORK/stage/stage.id" 2>/dev/null)" = "$(cat "$KIT/stage.id")" ] && [ -x "$WORK/stage/node" ]; then
+    say "setup: node and onnxruntime-node's library staged by the first call ($(cat "$KIT/stage.id"))"
+    rm -rf "$APP" && cp -r "$KIT/app" "$APP"
+    libdir="$(dirname "$(cd "$APP" && find . -name onnxruntime_binding.node | head -1)")"
+    cp "$WORK/stage/libonnxruntime.so.1" "$APP/$libdir/libonnxruntime.so.1"
+    mkdir -p "$WORK/bin" && cp "$WORK/stage/node" "$WORK/bin/node"
+    if "$WORK/bin/node" -e 'process.exit(0)' 2>>"$LOG"; then NODE="$WORK/bin/node"; say "setup: node $("$NODE" --version)"; else say "setup: node does not start"; fi
+  else
+    say "setup: this kit's first call did not run on this machine ($WORK/stage/stage.id: $(cat "$WORK/stage/stage.id" 2>/dev/null || echo missing), kit: $(cat "$KIT/stage.id")) — the machine was given back between the calls? Run bash .gpu-kit-bin/stage.sh (carry .gpu-kit-bin) again first; the JS steps are skipped"
+  fi
 elif command -v node >/dev/null 2>&1 && [ -d "$KIT/app" ]; then
   NODE="$(command -v node)"
   rm -rf "$APP" && cp -r "$KIT/app" "$APP"
@@ -185,6 +198,26 @@ if [ -n "$NODE" ]; then
     --seeds 1 --device webgpu --modes verified "${ASSIST_FLAG[@]}"
   mark end-webgpu
 fi
+# ---------------------------------------------------------------- static KV cache (issue 24, item 2)
+# Its own block (kept apart from the steps above): per-step time of the static vs the dynamic KV cache
+# (loadModel kvCache 'static') by context length, on the WebGPU EP and the CPU EP, interleaved, with
+# packages/onnx/bench/staticKvCache.bench.mjs from the tree (node builtins + the adapter only). The
+# adapter is the kit's bundle of @dynamojs/onnx's node entry, $APP/onnx-node.mjs — pack makes it with
+#   "${esb[@]}" packages/onnx/dist/node.js --outfile="$KIT/app/onnx-node.mjs"
+# (onnxruntime-node external: resolved from $APP/node_modules); without it the step says so and is
+# skipped. Writes $OUT/static-kv-cache.json and $OUT/static-kv-cache.md.
+if [ -n "$NODE" ] && [ -f "$APP/onnx-node.mjs" ]; then
+  mark static-kv-cache
+  if [ "$QUICK" = 1 ]; then SKV=(--contexts 128,512 --steps 8 --rounds 1); else SKV=(--contexts 128,512,2048 --steps 16 --rounds 3); fi
+  step static-kv-cache 60 160 -- "$NODE" "$ROOT/packages/onnx/bench/staticKvCache.bench.mjs" --adapter "$APP/onnx-node.mjs" \
+    --model "$MODEL/base" --devices webgpu,cpu --threads "$CPU_THREADS" "${SKV[@]}" --budget-s $((50 * BUDGET / 470)) \
+    --out "$OUT/static-kv-cache.json" --md "$OUT/static-kv-cache.md"
+  mark end-static-kv-cache
+else
+  say "static-kv-cache: skipped (no node, or no $APP/onnx-node.mjs: pack does not bundle the adapter yet)"
+  echo "static-kv-cache skipped 0 no-adapter" >>"$STEPS"
+fi
+# ---------------------------------------------------------------- end of the static KV cache block
 mark hf-peer
 # rehearsal only: a stand-in for transformers where it is missing (GPU_KIT_STUB_TRANSFORMERS=1)
 if [ "${GPU_KIT_STUB_TRANSFORMERS:-0}" = 1 ] && ! "$PYTHON" -c 'import transformers' 2>/dev/null; then

@@ -14,6 +14,21 @@ export interface CacheOwner {
   sliceOnDevice?(tensor: OrtTensor, length: number): Promise<OrtTensor>;
   /** Gathers positions `indices` (int64 [n]) of a device-resident tensor on the device (WebGPU). */
   gatherOnDevice?(tensor: OrtTensor, indices: OrtTensor): Promise<OrtTensor>;
+  /**
+   * The static cache's capacity in positions (`kvCache: 'static'`): the cache tensors are
+   * [1, A, capacity, D] buffers updated in place by the graph; 0 or absent for the dynamic cache.
+   */
+  readonly capacity?: number;
+  /**
+   * Allocates a static cache's buffers, one zero-filled [1, A, capacity, D] tensor per cache input
+   * (in host memory, or in GPU buffers on WebGPU); the cache owns and disposes them.
+   */
+  allocate?(): Promise<OrtTensor[]>;
+  /**
+   * Moves rows of a device-resident static cache tensor in place: row `src[i]` to row `dst[i]` of
+   * every head (`indices`: int64 [1, A, n, 3] of (0, a, dst)), on the device (WebGPU).
+   */
+  moveOnDevice?(tensor: OrtTensor, src: OrtTensor, indices: OrtTensor): Promise<void>;
   /** Called by a cache's dispose(). */
   forget(cache: OnnxKVCache): void;
 }
@@ -68,12 +83,21 @@ export class OnnxKVCache implements KVCache {
     return this.#disposed || this.owner.disposed;
   }
 
-  /** Bytes held by the cache tensors (CPU or device memory). */
+  /** Bytes held by the cache tensors (CPU or device memory; a static cache holds its whole capacity). */
   get byteLength(): number {
     const { kvHeads, headDim, kvType, emptyPast } = this.owner;
-    return this.#tensors
-      ? emptyPast.length * kvHeads * this.#tensorLength * headDim * (kvType === 'float16' ? 2 : 4)
-      : 0;
+    const rows = this.#static ? (this.owner.capacity as number) : this.#tensorLength;
+    return this.#tensors ? emptyPast.length * kvHeads * rows * headDim * (kvType === 'float16' ? 2 : 4) : 0;
+  }
+
+  /** True for a fixed-capacity cache updated in place (`kvCache: 'static'`). */
+  get #static(): boolean {
+    return (this.owner.capacity ?? 0) > 0;
+  }
+
+  /** The static cache's capacity in positions; 0 for the dynamic cache. */
+  get capacity(): number {
+    return this.owner.capacity ?? 0;
   }
 
   /** Where the tensors live: 'cpu', 'gpu-buffer', … ('none' when empty). */
@@ -97,7 +121,11 @@ export class OnnxKVCache implements KVCache {
     }
     this.#length = length;
     if (this.#rows && isPrefix(this.#rows, length)) this.#rows = null;
-    if (length === 0) this.#release();
+    if (length === 0) {
+      if (this.#static)
+        this.#rows = null; // the buffers are kept and overwritten from position 0
+      else this.#release();
+    }
   }
 
   compact(keep: ArrayLike<number>): void {
@@ -137,19 +165,55 @@ export class OnnxKVCache implements KVCache {
 
   /** The past tensors for the next pass when no trim or compaction is pending (no await), else null. */
   currentTensors(): readonly OrtTensor[] | null {
-    if (!this.#tensors) return this.owner.emptyPast;
+    if (!this.#tensors) return this.#static ? null : this.owner.emptyPast;
+    if (this.#static) return this.#rows === null ? this.#tensors : null; // a trim costs nothing
     return this.#rows === null && this.#tensorLength === this.#length ? this.#tensors : null;
   }
 
   /** The past tensors for the next pass, after applying a pending trim or compaction. */
   async pastTensors(): Promise<readonly OrtTensor[]> {
-    if (!this.#tensors) return this.owner.emptyPast;
-    if (this.#rows !== null || this.#tensorLength !== this.#length) await this.#apply();
+    const now = this.currentTensors();
+    if (now) return now;
+    if (this.#static) {
+      if (!this.#tensors) {
+        try {
+          this.#tensors = await (this.owner.allocate as () => Promise<OrtTensor[]>)();
+        } catch (cause) {
+          throw new DynamoError(
+            DynamoErrorCode.RUNTIME,
+            `Allocating the static KV cache (${this.owner.capacity} positions) failed: ${
+              (cause as Error)?.message ?? String(cause)
+            }`,
+            { cause },
+          );
+        }
+        this.#tensorLength = this.owner.capacity as number;
+      }
+      if (this.#rows !== null) await this.#applyStatic();
+    } else {
+      await this.#apply();
+    }
     return this.#tensors as OrtTensor[];
   }
 
-  /** Takes ownership of a pass's `present.*` tensors and disposes the ones they replace. */
+  /**
+   * A static cache's own buffers, to bind as the pass's `present.*` outputs (the graph writes the
+   * new rows into them in place); null for the dynamic cache and before `pastTensors()` allocated them.
+   */
+  boundTensors(): readonly OrtTensor[] | null {
+    return this.#static ? this.#tensors : null;
+  }
+
+  /**
+   * Takes ownership of a pass's `present.*` tensors and disposes the ones they replace. A static
+   * cache that bound its buffers keeps them (the pass wrote into them; `present` are views of them).
+   */
   commit(present: OrtTensor[], length: number): void {
+    if (this.#static && this.#tensors) {
+      this.#length = length;
+      this.#rows = null;
+      return;
+    }
     const old = this.#tensors;
     this.#tensors = present;
     this.#tensorLength = length;
@@ -200,6 +264,72 @@ export class OnnxKVCache implements KVCache {
     for (const t of tensors) t.dispose();
     this.#tensors = kept;
     this.#tensorLength = n;
+    this.#rows = null;
+  }
+
+  /**
+   * Applies a pending compaction to a static cache in place: kept position i moves from row
+   * `rows[i]` to row i, for the i where they differ (the accepted path of a tree: a few rows). On
+   * the host, rows are moved down inside each buffer (rows[i] ≥ i and increasing, so a forward sweep
+   * never overwrites a row still to be read); on the device, by the move graph with its output
+   * bound to the buffer itself. Nothing is allocated but the row lists.
+   */
+  async #applyStatic(): Promise<void> {
+    const tensors = this.#tensors as OrtTensor[];
+    const rows = this.#rows as Int32Array;
+    const n = this.#length;
+    const { ort, kvHeads: A, headDim: D } = this.owner;
+    const C = this.owner.capacity as number;
+    let first = 0;
+    while (first < n && rows[first] === first) first++;
+    const m = n - first;
+    let src: OrtTensor | undefined;
+    let indices: OrtTensor | undefined;
+    try {
+      for (const t of tensors) {
+        if (t.location === 'cpu') {
+          const data = t.data as Float32Array | Uint16Array;
+          for (let a = 0; a < A; a++) {
+            let i = first;
+            while (i < n) {
+              const from = rows[i] as number;
+              let run = 1;
+              while (i + run < n && rows[i + run] === from + run) run++;
+              data.copyWithin((a * C + i) * D, (a * C + from) * D, (a * C + from + run) * D);
+              i += run;
+            }
+          }
+        } else if (this.owner.moveOnDevice) {
+          if (!src || !indices) {
+            src = new ort.Tensor('int64', BigInt64Array.from(rows.subarray(first, n), BigInt), [m]);
+            const idx = new BigInt64Array(A * m * 3);
+            for (let a = 0; a < A; a++)
+              for (let k = 0; k < m; k++) {
+                idx[(a * m + k) * 3 + 1] = BigInt(a);
+                idx[(a * m + k) * 3 + 2] = BigInt(first + k);
+              }
+            indices = new ort.Tensor('int64', idx, [1, A, m, 3]);
+          }
+          await this.owner.moveOnDevice(t, src, indices);
+        } else {
+          throw new Error(`no way to move rows of a static cache tensor held in "${t.location}"`);
+        }
+      }
+    } catch (error) {
+      // some rows moved, some not: start the sequence over rather than run on a mix
+      this.#length = 0;
+      this.#rows = null;
+      throw new DynamoError(
+        DynamoErrorCode.RUNTIME,
+        `Applying a compaction to the static KV cache failed (the cache was emptied): ${
+          (error as Error)?.message ?? String(error)
+        }`,
+        { cause: error },
+      );
+    } finally {
+      src?.dispose();
+      indices?.dispose();
+    }
     this.#rows = null;
   }
 

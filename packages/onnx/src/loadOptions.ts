@@ -52,6 +52,24 @@ export interface LoadOptions {
   readonly wasm?: WasmSettings;
   /** Keep the KV cache in device memory on WebGPU (`preferredOutputLocation: 'gpu-buffer'`). Default true. */
   readonly keepCacheOnDevice?: boolean;
+  /**
+   * The KV cache's form. `'dynamic'` (default): each pass's `present.*` tensors replace the cache
+   * (the runtime allocates them anew every pass). `'static'`: each cache is one fixed-capacity
+   * buffer per layer ([1, A, kvCapacity, D]) that the graph updates in place — no allocation per
+   * pass, `trim` costs nothing, `compact` moves only the accepted rows. The graph is rewritten at
+   * load time (com.microsoft MultiHeadAttention → GroupQueryAttention, whose past and present share
+   * one buffer); graphs that already use GroupQueryAttention are used as they are. Runs on webgpu,
+   * cpu and wasm; DYNAMO_UNSUPPORTED on cuda and for graphs whose attention is built from plain
+   * operators (docs/devices.md, "The static KV cache").
+   */
+  readonly kvCache?: 'dynamic' | 'static';
+  /**
+   * The static cache's capacity in positions (prompt + generated + drafted), an integer in
+   * [1, the model's context length]; default the context length. The model's
+   * `metadata.contextLength` becomes the capacity, so generation stops there (finish reason
+   * 'length') and a longer `forward` is DYNAMO_CONTEXT_OVERFLOW. Only with `kvCache: 'static'`.
+   */
+  readonly kvCapacity?: number;
   /** Replaces the availability check of each device (tests; ruling out a device). */
   readonly deviceProbe?: DeviceProbe;
   readonly signal?: AbortSignal;

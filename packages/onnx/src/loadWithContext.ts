@@ -12,6 +12,7 @@ import { checkFile, loadError, readRequired } from './modelFiles.js';
 import { resolveModel } from './resolveModel.js';
 import type { OrtSession, SessionOptions } from './runtime.js';
 import { cacheOnDeviceLocations, gpuBufferSessionOptions, graphSessionOptions } from './sessionOptions.js';
+import { moveRowsModelBytes, staticKvGraph, zerosModelBytes } from './staticKvGraph.js';
 import { trimModelBytes } from './trimModel.js';
 import { checkTokenizerVocab } from './vocabCheck.js';
 import { applyWasmSettings } from './wasmSettings.js';
@@ -35,17 +36,21 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
       { details: { option: 'device', actual: requested } },
     );
   }
+  const kvCache = checkKvCacheOptions(options, requested, platform.name);
   throwIfAborted(options.signal, 'model load');
   const resolved = await resolveModel(source, { ...options, device: requested });
   const { manifest, entry } = resolved;
   const file = source.locate(entry.path);
+  const kvCapacity = kvCache === 'static' ? checkKvCapacity(options.kvCapacity, manifest.contextLength) : 0;
   await checkTokenizerVocab(source, manifest, resolved.tokenizerEntry, options);
 
   const verify = options.verifyChecksums ?? false;
-  const bytes =
+  const fileBytes =
     resolved.modelBytes ??
     (await readRequired(source, entry.path, `the ${entry.role} file${entry.variant ? ` (${entry.variant})` : ''}`));
-  await checkFile(source, entry, bytes, verify);
+  await checkFile(source, entry, fileBytes, verify);
+  // the static cache: attention whose past and present share one buffer (DYNAMO_UNSUPPORTED when it cannot)
+  const bytes = kvCapacity > 0 ? staticKvGraph(fileBytes, manifest.io.cacheLayers, file).bytes : fileBytes;
   const externalData = await readExternalData(source, entry, verify, resolved.probeExternalData);
   throwIfAborted(options.signal, 'model load');
   applyWasmSettings(ort, options.wasm);
@@ -53,7 +58,10 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
   const keepOnDevice = options.keepCacheOnDevice ?? true;
   const open = async (device: DeviceName): Promise<OrtSession> => {
     const sessionOptions: SessionOptions = graphSessionOptions(device, options, externalData);
-    if (device === 'webgpu' && keepOnDevice) sessionOptions.preferredOutputLocation = cacheOnDeviceLocations(manifest);
+    // a static cache binds its own GPU buffers as present.* every pass: onnxruntime-node 1.30 ignores
+    // pre-allocated outputs that have a preferredOutputLocation, so none is set then
+    if (device === 'webgpu' && keepOnDevice && kvCapacity === 0)
+      sessionOptions.preferredOutputLocation = cacheOnDeviceLocations(manifest);
     try {
       return await ort.InferenceSession.create(bytes, sessionOptions);
     } catch (cause) {
@@ -70,8 +78,13 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
 
   let chosen: Awaited<ReturnType<typeof selectDevice<OrtSession>>>;
   try {
-    chosen = await selectDevice(requested, platform, open, options.deviceProbe ?? platform.probe, (e) =>
-      isDynamoError(e),
+    const probe = options.deviceProbe ?? platform.probe;
+    chosen = await selectDevice(
+      requested,
+      platform,
+      open,
+      kvCapacity > 0 ? (d) => (d === 'cuda' ? STATIC_ON_CUDA : probe(d)) : probe,
+      (e) => isDynamoError(e),
     );
   } catch (error) {
     if (isDynamoError(error)) throw error;
@@ -102,11 +115,88 @@ export async function loadWithContext(context: LoaderContext, options: LoadOptio
     ...(resolved.positionOffset && { positionOffset: resolved.positionOffset }),
     ...(usesDynamicQuantization(bytes) && { passInvariant: false }),
     ...(report.chosen === 'webgpu' &&
-      keepOnDevice && {
+      keepOnDevice &&
+      kvCapacity === 0 && {
         createTrimSession: () =>
           ort.InferenceSession.create(trimModelBytes(graph.kvType), gpuBufferSessionOptions(options)),
         createCompactSession: () =>
           ort.InferenceSession.create(compactModelBytes(graph.kvType), gpuBufferSessionOptions(options)),
       }),
+    ...(kvCapacity > 0 && { kvCapacity }),
+    ...(kvCapacity > 0 &&
+      report.chosen === 'webgpu' && {
+        // its output is bound to the cache buffer itself (no preferredOutputLocation, see above)
+        createMoveSession: () =>
+          ort.InferenceSession.create(moveRowsModelBytes(graph.kvType), {
+            executionProviders: gpuBufferSessionOptions(options).executionProviders,
+          }),
+        createZerosSession: () =>
+          ort.InferenceSession.create(zerosModelBytes(graph.kvType), gpuBufferSessionOptions(options)),
+      }),
   });
+}
+
+const STATIC_ON_CUDA =
+  "kvCache 'static' is not supported on cuda (onnxruntime-node returns cuda outputs in host memory, so the " +
+  'cache cannot stay in one device buffer): use webgpu, or the dynamic cache';
+
+const STATIC_ON_WEB =
+  "kvCache 'static' needs onnxruntime-node (@dynamojs/onnx/node: webgpu, cpu). onnxruntime-web 1.30 cannot " +
+  'update a cache in place: its WebGPU GroupQueryAttention (JSEP) always allocates present as past + new ' +
+  '(a pre-allocated present of the capacity is rejected), and its wasm backend copies CPU tensors into its ' +
+  'heap for each run without writing pre-allocated outputs back. Use the dynamic cache in the browser.';
+
+function invalid(option: string, message: string, actual: unknown, expected?: string): DynamoError {
+  return new DynamoError(DynamoErrorCode.INVALID_OPTION, message, {
+    details: { option, actual, ...(expected !== undefined && { expected }) },
+  });
+}
+
+/** `kvCache` / `kvCapacity` / `keepCacheOnDevice` / `device` together, before anything is read. */
+function checkKvCacheOptions(options: LoadOptions, device: string, platform: 'node' | 'web'): 'dynamic' | 'static' {
+  const kvCache = options.kvCache ?? 'dynamic';
+  if (kvCache !== 'dynamic' && kvCache !== 'static') {
+    throw invalid(
+      'kvCache',
+      `Option "kvCache" must be "dynamic" or "static", got ${JSON.stringify(kvCache)}.`,
+      kvCache,
+      '"dynamic" | "static"',
+    );
+  }
+  if (kvCache === 'dynamic' && options.kvCapacity !== undefined) {
+    throw invalid(
+      'kvCapacity',
+      `Option "kvCapacity" (${String(options.kvCapacity)}) sizes the static KV cache: pass kvCache: 'static' with it.`,
+      options.kvCapacity,
+    );
+  }
+  if (kvCache === 'static' && options.keepCacheOnDevice === false) {
+    throw invalid(
+      'keepCacheOnDevice',
+      "kvCache 'static' keeps the cache in one device buffer per layer; it cannot be combined with keepCacheOnDevice: false.",
+      false,
+    );
+  }
+  if (kvCache === 'static' && platform === 'web') {
+    throw new DynamoError(DynamoErrorCode.UNSUPPORTED, STATIC_ON_WEB, { details: { option: 'kvCache', device } });
+  }
+  if (kvCache === 'static' && device === 'cuda') {
+    throw new DynamoError(DynamoErrorCode.UNSUPPORTED, `${STATIC_ON_CUDA}.`, {
+      details: { option: 'kvCache', device },
+    });
+  }
+  return kvCache;
+}
+
+function checkKvCapacity(value: unknown, contextLength: number): number {
+  if (value === undefined) return contextLength;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > contextLength) {
+    throw invalid(
+      'kvCapacity',
+      `Option "kvCapacity" must be an integer in [1, ${contextLength}] (the model's context length), got ${String(value)}.`,
+      value,
+      `[1, ${contextLength}]`,
+    );
+  }
+  return value;
 }

@@ -52,6 +52,16 @@ export interface OnnxModelParts {
   readonly createTrimSession?: () => Promise<OrtSession>;
   /** Opens a session of the Gather graph on the same device, to compact device-resident caches. */
   readonly createCompactSession?: () => Promise<OrtSession>;
+  /**
+   * The static cache's capacity (`kvCache: 'static'`; the graph was rewritten by `staticKvGraph`):
+   * caches are [1, A, capacity, D] buffers bound as the pass's `present.*` outputs, and the model's
+   * `contextLength` is the capacity. Absent for the dynamic cache.
+   */
+  readonly kvCapacity?: number;
+  /** Opens a session of the row-move graph on the same device, to compact device-resident static caches. */
+  readonly createMoveSession?: () => Promise<OrtSession>;
+  /** Opens a session of the zeros graph with its output in GPU buffers, to allocate static caches on WebGPU. */
+  readonly createZerosSession?: () => Promise<OrtSession>;
 }
 
 class OnnxForwardResult implements ForwardResult {
@@ -150,6 +160,10 @@ export class OnnxModel implements MultiTokenModel {
    * list when it has several, and generate stops at any of them by default.
    */
   readonly eosTokenIds: readonly number[];
+  /** `'static'`: fixed-capacity caches updated in place (`loadModel(…, { kvCache: 'static' })`); else `'dynamic'`. */
+  readonly kvCache: 'dynamic' | 'static';
+  /** The static cache's capacity in positions (= `metadata.contextLength`); 0 for the dynamic cache. */
+  readonly kvCapacity: number;
   readonly #ort: OrtRuntime;
   #session: OrtSession | null;
   readonly #caches = new Set<OnnxKVCache>();
@@ -161,6 +175,10 @@ export class OnnxModel implements MultiTokenModel {
   readonly #positionOffset: number;
   #trimSession: Promise<OrtSession> | null = null;
   #compactSession: Promise<OrtSession> | null = null;
+  #moveSession: Promise<OrtSession> | null = null;
+  #zerosSession: Promise<OrtSession> | null = null;
+  /** Every output name → null: the fetch list of a pass that binds a static cache's buffers. */
+  readonly #fetchTemplate: Record<string, OrtTensor | null>;
   /** Each cache's input buffers (a cache runs one pass at a time, so they are never shared). */
   readonly #buffers = new WeakMap<OnnxKVCache, ForwardBuffers>();
   /** `tree_attention_mask` of a chain: [1, 1, 1] holding 1 (the graph ANDs it with the causal mask). */
@@ -180,13 +198,16 @@ export class OnnxModel implements MultiTokenModel {
     this.eosTokenIds = Object.freeze([...(parts.eosTokenIds ?? (eos !== undefined ? [eos] : []))]);
     this.deviceReport = parts.deviceReport;
     this.#vocab = manifest.vocabSize;
-    this.#context = manifest.contextLength;
+    this.kvCapacity = parts.kvCapacity ?? 0;
+    this.kvCache = this.kvCapacity > 0 ? 'static' : 'dynamic';
+    this.#context = this.kvCapacity > 0 ? this.kvCapacity : manifest.contextLength;
+    this.#fetchTemplate = Object.fromEntries(session.outputNames.map((n) => [n, null]));
     this.#positionOffset = parts.positionOffset ?? 0;
     this.metadata = Object.freeze({
       name: manifest.name,
       heads: manifest.heads,
       vocabSize: manifest.vocabSize,
-      contextLength: manifest.contextLength,
+      contextLength: this.#context,
       specialTokens: manifest.specialTokens,
       ...(this.eosTokenIds.length > 1 && { eosTokenIds: this.eosTokenIds }),
       ...(parts.passInvariant === false && { passInvariant: false }),
@@ -213,6 +234,44 @@ export class OnnxModel implements MultiTokenModel {
       kvType: graph.kvType,
       emptyPast,
       forget: (cache) => model.#caches.delete(cache),
+      ...(this.kvCapacity > 0 && {
+        capacity: this.kvCapacity,
+        allocate: async () => {
+          const dims = [1, graph.kvHeads, this.kvCapacity, graph.headDim];
+          const n = graph.kvHeads * this.kvCapacity * graph.headDim;
+          if (!parts.createZerosSession) {
+            return graph.pastNames.map(
+              () =>
+                new ort.Tensor(
+                  graph.kvType,
+                  graph.kvType === 'float16' ? new Uint16Array(n) : new Float32Array(n),
+                  dims,
+                ) as OrtTensor,
+            );
+          }
+          // JavaScript cannot create a GPU buffer in Node: a zeros graph's outputs are the buffers
+          model.#zerosSession ??= parts.createZerosSession();
+          const zeros = await model.#zerosSession;
+          const shape = new ort.Tensor('int64', BigInt64Array.from(dims, BigInt), [4]);
+          const out: OrtTensor[] = [];
+          try {
+            for (let i = 0; i < graph.pastNames.length; i++) out.push((await zeros.run({ shape })).y as OrtTensor);
+          } catch (error) {
+            for (const t of out) t.dispose();
+            throw error;
+          } finally {
+            shape.dispose();
+          }
+          return out;
+        },
+      }),
+      ...(parts.createMoveSession && {
+        moveOnDevice: async (tensor: OrtTensor, src: OrtTensor, indices: OrtTensor) => {
+          model.#moveSession ??= (parts.createMoveSession as () => Promise<OrtSession>)();
+          const move = await model.#moveSession;
+          await move.run({ x: tensor, src, indices }, { y: tensor });
+        },
+      }),
       ...(parts.createTrimSession && {
         sliceOnDevice: async (tensor: OrtTensor, length: number) => {
           model.#trimSession ??= (parts.createTrimSession as () => Promise<OrtSession>)();
@@ -315,8 +374,18 @@ export class OnnxModel implements MultiTokenModel {
     if (P + S > this.#context) {
       throw new DynamoError(
         DynamoErrorCode.CONTEXT_OVERFLOW,
-        `${P} cached + ${S} new tokens exceed the context length of ${this.#context}.`,
-        { details: { expected: `≤ ${this.#context}`, actual: P + S } },
+        this.kvCapacity > 0
+          ? `${P} cached + ${S} new tokens exceed the static KV cache's capacity of ${this.kvCapacity} ` +
+              `positions (kvCapacity; the model's context is ${this.manifest.contextLength}): load the model with a ` +
+              'larger kvCapacity, or trim the cache.'
+          : `${P} cached + ${S} new tokens exceed the context length of ${this.#context}.`,
+        {
+          details: {
+            expected: `≤ ${this.#context}`,
+            actual: P + S,
+            ...(this.kvCapacity > 0 && { option: 'kvCapacity' }),
+          },
+        },
       );
     }
     const K = resolvePositions('positions', options.positions ?? 'last', S);
@@ -366,11 +435,19 @@ export class OnnxModel implements MultiTokenModel {
         feeds.num_head_logits_to_keep = this.#scalar(R === 0 ? 1 : S - (buffers.headNodes[0] as number));
       }
 
+      // a static cache binds its own buffers as present.*: the graph writes the new rows into them
+      const bound = cache.boundTensors();
+      let fetches: Record<string, OrtTensor | null> | undefined;
+      if (bound) {
+        fetches = { ...this.#fetchTemplate };
+        const outs = this.graph.presentNames;
+        for (let i = 0; i < outs.length; i++) fetches[outs[i] as string] = float16Feedable(bound[i] as OrtTensor);
+      }
       let out: Record<string, OrtTensor>;
       try {
-        // no fetch list: the graph's outputs are exactly logits (+ head_logits) and present.*, and
-        // onnxruntime-common validates a fetch list name by name on every run
-        out = (await session.run(feeds)) as Record<string, OrtTensor>;
+        // no fetch list for the dynamic cache: the graph's outputs are exactly logits (+ head_logits)
+        // and present.*, and onnxruntime-common validates a fetch list name by name on every run
+        out = (await (fetches ? session.run(feeds, fetches) : session.run(feeds))) as Record<string, OrtTensor>;
       } catch (cause) {
         const message = errorMessage(cause);
         if (/requires f16 but the device does not support it/.test(message)) {
@@ -390,7 +467,8 @@ export class OnnxModel implements MultiTokenModel {
           },
         );
       }
-      const present = this.graph.presentNames.map((n) => out[n] as OrtTensor);
+      // bound buffers stay the cache's; only a pass's own outputs are disposed on failure
+      const present = bound ? [] : this.graph.presentNames.map((n) => out[n] as OrtTensor);
       let extra: Float32Array | undefined;
       let extraRows = 0;
       let extraNode0 = -1;
@@ -458,9 +536,11 @@ export class OnnxModel implements MultiTokenModel {
     for (const t of this.#scalars.values()) t.dispose();
     this.#scalars.clear();
     this.#chainMask?.dispose();
-    const helpers = [this.#trimSession, this.#compactSession];
+    const helpers = [this.#trimSession, this.#compactSession, this.#moveSession, this.#zerosSession];
     this.#trimSession = null;
     this.#compactSession = null;
+    this.#moveSession = null;
+    this.#zerosSession = null;
     for (const h of helpers) if (h) await (await h.catch(() => null))?.release();
     await this.draftHead?.dispose();
     await session.release();
