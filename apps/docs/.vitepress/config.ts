@@ -63,6 +63,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'The DynaMo sampler', link: '/dynamo-sampler' },
   { text: 'Verified vs DynaMo', link: '/verified-vs-dynamo' },
   { text: 'Generation & the CLI', link: '/generation' },
+  { text: 'Structured output', link: '/structured-output' },
   { text: 'Use with the AI SDK', link: '/ai-sdk' },
   { text: 'Devices & fallbacks', link: '/devices' },
   { text: 'Co-occurrence tables', link: '/cooccurrence-tables' },
@@ -71,6 +72,7 @@ const guides: DefaultTheme.SidebarItem[] = [
 /** Curated, in reading order; a page that does not exist (yet) is left out. */
 const results: DefaultTheme.SidebarItem[] = [
   { text: 'Generation speed', link: '/benchmarks/generation' },
+  { text: 'Structured output speed', link: '/benchmarks/structured-output' },
   { text: 'Measuring quality & speed-up', link: '/eval' },
   { text: 'Evaluation report', link: '/eval/report' },
   { text: 'Ablation: renormalising by mass', link: '/eval/renormalize-mass/report' },

@@ -13,7 +13,8 @@ import { CHROMIUM_FLAGS as baseFlags, CHROMIUM as chromiumPath } from '../../../
 import { type StaticServer, serveStatic } from './serve';
 
 const app = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const dist = join(app, '.vitepress/dist');
+// DOCS_DIST: a site built elsewhere (`vitepress build . --outDir DIR`), e.g. while another run reads dist/
+const dist = process.env.DOCS_DIST ? resolve(process.env.DOCS_DIST) : join(app, '.vitepress/dist');
 const artifacts = join(app, 'test-results');
 const MODEL_READY_MS = 90_000;
 const GENERATION_MS = 90_000;
@@ -238,6 +239,107 @@ describe('docs site', () => {
     expect(await waitForDone(page, 'dj-panel-main')).toMatch(/^done/);
     expect(await page.getByTestId('dj-panel-ar').count()).toBe(0);
     expect(await num(page, 'dj-panel-main-tpp')).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('the playground\'s "JSON output" checkbox makes every mode emit JSON (XGrammar in WebAssembly)', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/playground.html`);
+    await waitForModel(page);
+    const prompt = 'Here is the record:';
+    await page.getByTestId('dj-prompt').fill(prompt);
+    await page.getByTestId('dj-max-tokens').fill('90');
+    await page.getByTestId('dj-json').check();
+    for (const mode of ['dynamo', 'verified']) {
+      await page.getByTestId('dj-mode').selectOption(mode);
+      await page.getByTestId('dj-generate').click();
+      for (const panel of ['dj-panel-ar', 'dj-panel-main']) {
+        const status = await waitForDone(page, panel);
+        expect(status).toMatch(/^done/);
+        expect(status).toContain('forced by the JSON grammar');
+        const out = (await text(page, `${panel}-output`)).slice(prompt.length);
+        // a whole value when the grammar completed (eos), else a prefix of one cut by max tokens
+        if (status.includes('(eos)')) expect(() => JSON.parse(out), out).not.toThrow();
+        else expect(out.trimStart()[0], out).toMatch(/[[{"0-9tfn-]/);
+      }
+    }
+    await shot(page, 'playground-json');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('the playground\'s "assistant drafts" runs verified with the 2-layer assistant (WASM), alone and with JSON output', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const assistantRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.includes('/assistant/')) assistantRequests.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${server.url}/playground.html`);
+    await waitForModel(page);
+    expect(await text(page, 'dj-device')).toContain('wasm');
+    // verified only: the checkbox is disabled in the other modes, and the assistant is not loaded yet
+    await page.getByTestId('dj-mode').selectOption('dynamo');
+    expect(await page.getByTestId('dj-assistant').isDisabled()).toBe(true);
+    expect(await page.getByTestId('dj-assistant-hint').count()).toBe(0);
+    await page.getByTestId('dj-mode').selectOption('verified');
+    expect(await page.getByTestId('dj-assistant').isEnabled()).toBe(true);
+    expect(await text(page, 'dj-assistant-hint')).toContain('lossless');
+    expect(assistantRequests).toEqual([]);
+
+    const prompt = 'The President said that';
+    await page.getByTestId('dj-prompt').fill(prompt);
+    await page.getByTestId('dj-max-tokens').fill('48');
+    await page.getByTestId('dj-seed').fill('7');
+    await page.getByTestId('dj-assistant').check();
+    await page.getByTestId('dj-generate').click();
+    expect(await waitForDone(page, 'dj-panel-ar')).toMatch(/^done/);
+    const status = await waitForDone(page, 'dj-panel-main');
+    expect(status).toMatch(/^done .* on wasm/);
+    // drafted by the assistant (loaded on first use, only the files the loader reads), checked by
+    // speculative sampling: exactly ar's distribution, several tokens per pass
+    expect(await text(page, 'dj-panel-main')).toContain('the 2-layer assistant drafts');
+    const drafts = /assistant drafts: (\d+) of (\d+) tokens accepted/.exec(status);
+    expect(drafts, status).not.toBeNull();
+    const [accepted, proposed] = [Number(drafts?.[1]), Number(drafts?.[2])];
+    expect(proposed).toBeGreaterThan(0);
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThanOrEqual(proposed);
+    expect(status).toContain('draft acceptance');
+    expect(await num(page, 'dj-panel-main-tpp')).toBeGreaterThan(1);
+    const withAssistant = await text(page, 'dj-panel-main-output');
+    expect(withAssistant.startsWith(prompt)).toBe(true);
+    expect(withAssistant.length).toBeGreaterThan(prompt.length);
+    expect(assistantRequests.sort()).toEqual([
+      '/assistant/config.json',
+      '/assistant/generation_config.json',
+      '/assistant/onnx/model.onnx',
+    ]);
+    await shot(page, 'playground-assistant');
+
+    // the same seed again: the same text (the assistant stays loaded: no new request)
+    await page.getByTestId('dj-compare').uncheck();
+    await page.getByTestId('dj-generate').click();
+    expect(await waitForDone(page, 'dj-panel-main')).toMatch(/^done/);
+    expect(await text(page, 'dj-panel-main-output')).toBe(withAssistant);
+    expect(assistantRequests).toHaveLength(3);
+
+    // with JSON output: grammar-valid text, forced tokens, the assistant still drafting
+    const jsonPrompt = 'Here is the record:';
+    await page.getByTestId('dj-prompt').fill(jsonPrompt);
+    await page.getByTestId('dj-max-tokens').fill('90');
+    await page.getByTestId('dj-json').check();
+    await page.getByTestId('dj-generate').click();
+    const jsonStatus = await waitForDone(page, 'dj-panel-main');
+    expect(jsonStatus).toMatch(/^done/);
+    expect(jsonStatus).toContain('forced by the JSON grammar');
+    expect(jsonStatus).toMatch(/assistant drafts: \d+ of [1-9]\d* tokens accepted/);
+    const out = (await text(page, 'dj-panel-main-output')).slice(jsonPrompt.length);
+    if (jsonStatus.includes('(eos)')) expect(() => JSON.parse(out), out).not.toThrow();
+    else expect(out.trimStart()[0], out).toMatch(/[[{"0-9tfn-]/);
+    await shot(page, 'playground-assistant-json');
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

@@ -4,6 +4,7 @@ import type { DecodingSettings, GenerateOptions, GenerationMode } from '@dynamoj
 import { chatMessages, promptText } from './prompt.js';
 import { checkGenerationSettings, type DynamojsGenerationSettings } from './settings.js';
 import type { CallOptions, CallWarning } from './specTypes.js';
+import { type JsonResponse, jsonResponseOf } from './structuredOutput.js';
 
 /** What a call asks of the decoding (@dynamojs/generate's settings; undefined = the model's default). */
 export type SamplingRequest = Pick<
@@ -41,6 +42,8 @@ export interface PreparedCall {
    */
   readonly options: Omit<GenerateOptions, 'model' | 'tokenizer' | 'sampler' | 'drafter' | 'prompt' | 'messages'>;
   readonly warnings: CallWarning[];
+  /** `responseFormat: { type: 'json', schema? }`: enforced with a grammar constraint once the tokenizer is known. */
+  readonly json?: JsonResponse;
   /** What the model is asked, for `request.body`, without the prompt (see {@link promptFor}). */
   readonly request: Record<string, unknown>;
 }
@@ -68,10 +71,12 @@ function unsupported(warnings: CallWarning[], feature: string, details: string):
  * `maxOutputTokens` → `maxNewTokens`, `temperature` / `topK` / `topP` → the sampler (temperature 0
  * = greedy), `stopSequences` → `stop`, `seed` → `seed`, `abortSignal` → `signal`, and
  * `providerOptions.dynamojs` → this call's generation settings. What DynaMo.js cannot do is
- * reported, never dropped silently: tools, tool choice, JSON response formats, presence and
+ * reported, never dropped silently: tools, tool choice, presence and
  * frequency penalties and reasoning efforts become `unsupported` warnings; file parts and tool
  * messages throw UnsupportedFunctionalityError (see chatMessages). The prompt itself is rendered
- * once the model is loaded ({@link promptFor}: its chat template, if it has one).
+ * once the model is loaded ({@link promptFor}: its chat template, if it has one). A JSON
+ * `responseFormat` (with or without a schema) is enforced: `json` is compiled into a grammar
+ * constraint for the model's tokenizer (structuredOutput.ts).
  *
  * `headers` are ignored: they are for HTTP providers, and `ai` always sends its user agent.
  */
@@ -95,13 +100,7 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
   if (call.toolChoice?.type === 'required' || call.toolChoice?.type === 'tool') {
     unsupported(warnings, 'toolChoice', `DynaMo.js models do not call tools (toolChoice "${call.toolChoice.type}").`);
   }
-  if (call.responseFormat?.type === 'json') {
-    unsupported(
-      warnings,
-      'responseFormat',
-      'JSON response formats are not supported: the model generates plain text and no schema is enforced.',
-    );
-  }
+  const json = jsonResponseOf(call);
   if (call.presencePenalty !== undefined) {
     unsupported(warnings, 'presencePenalty', 'Use providerOptions.dynamojs.repetitionPenalty instead.');
   }
@@ -174,8 +173,11 @@ export function prepareCall(call: CallOptions, defaults: DynamojsGenerationSetti
     ...(stop.length > 0 && { stop }),
     ...(call.seed !== undefined && { seed: call.seed }),
     ...(settings.truncate !== undefined && { truncate: settings.truncate }),
+    ...(json !== undefined && {
+      responseFormat: { type: 'json', ...(json.schema !== undefined && { schema: json.schema }) },
+    }),
   };
-  return { mode, sampling, messages, options, warnings, request };
+  return { mode, sampling, messages, options, warnings, request, ...(json !== undefined && { json }) };
 }
 
 /**

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
 } from '@ai-sdk/provider';
-import type { MultiTokenModel, Sampler, TextTokenizer } from '@dynamojs/core';
+import type { Constraint, MultiTokenModel, Sampler, TextTokenizer } from '@dynamojs/core';
 import {
   type DecodingComponents,
   type DecodingMode,
@@ -29,6 +29,7 @@ import type {
   DynamojsStreamPart,
   DynamojsStreamResult,
 } from './specTypes.js';
+import { jsonResponseConstraint } from './structuredOutput.js';
 
 /** What a model object is bound to (made by the provider). */
 export interface ModelConfig {
@@ -111,6 +112,7 @@ abstract class DynamojsModelBase {
     let components: DecodingComponents;
     let model: MultiTokenModel;
     let prompt: PreparedPrompt;
+    let constraint: Constraint | undefined;
     const warnings = [...prepared.warnings];
     try {
       // the model's chat template, when its tokenizer has one (else the text or a transcript)
@@ -139,6 +141,18 @@ abstract class DynamojsModelBase {
         ...(model.draftHead !== undefined && { draftHead: model.draftHead }),
         ...(assistant !== undefined && { assistant, target: model }),
       });
+      // responseFormat json: the output follows the schema (or is JSON), in every mode
+      if (prepared.json !== undefined) {
+        const json = await jsonResponseConstraint(loaded.tokenizer, prepared.json);
+        constraint = json.constraint;
+        if (json.unenforced.length > 0) {
+          warnings.push({
+            type: 'unsupported',
+            feature: 'responseFormat',
+            details: `The JSON schema's ${json.unenforced.join(', ')} cannot be enforced by the grammar; the output follows the rest of the schema.`,
+          });
+        }
+      }
     } catch (error) {
       throw toCallError(error, call.abortSignal);
     }
@@ -162,6 +176,7 @@ abstract class DynamojsModelBase {
         model,
         tokenizer: loaded.tokenizer,
         ...components,
+        ...(constraint !== undefined && { constraint }),
       },
       sampler: components.sampler,
       warnings,

@@ -27,7 +27,8 @@ describe.skipIf(!existsSync(CHROMIUM))('streamText in headless Chromium', () => 
       format: 'esm',
       write: false,
       platform: 'browser',
-      external: ['onnxruntime-web'],
+      // url, module: @mlc-ai/web-xgrammar's Node-only branches (docs/structured-output.md, "Bundling")
+      external: ['onnxruntime-web', 'url', 'module'],
       logLevel: 'silent',
       plugins: [
         {

@@ -201,11 +201,10 @@ describe('generateText', () => {
     const direct = await (dynamojs('scripted') as LanguageModelV4).doGenerate({
       prompt: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }],
       maxOutputTokens: 2,
-      responseFormat: { type: 'json', schema: { type: 'object' } },
       reasoning: 'high',
     });
     const unsupported = direct.warnings.filter((w) => w.type === 'unsupported');
-    expect(unsupported.map((w) => (w as { feature?: string }).feature)).toEqual(['responseFormat', 'reasoning']);
+    expect(unsupported.map((w) => (w as { feature?: string }).feature)).toEqual(['reasoning']);
   });
 
   it('warns about DynaMo-only settings in other modes, a model without ngrams.bin, a one-head model', async () => {

@@ -42,6 +42,11 @@ export const DynamoErrorCode = {
   IO: 'DYNAMO_IO',
   /** The runtime failed while running the model. */
   RUNTIME: 'DYNAMO_RUNTIME',
+  /**
+   * A JSON schema, regular expression or grammar is invalid or uses what the grammar engine does
+   * not support (the message carries the engine's own).
+   */
+  GRAMMAR: 'DYNAMO_GRAMMAR',
   /** A bug: an invariant of DynaMo.js itself was broken. */
   INTERNAL: 'DYNAMO_INTERNAL',
 } as const;

@@ -4,6 +4,13 @@
  * No runtime dependencies; runs in Node and browsers.
  */
 
+export type {
+  Constraint,
+  ConstraintStartOptions,
+  ConstraintState,
+  DraftConstraint,
+} from './constraint.js';
+export { applyTokenMask, isConstraint, isMaskAllowed, maskCount, maskSingle, maskWords } from './constraint.js';
 export type { Draft, Drafter, DraftFeedback, SyncDrafter } from './drafter.js';
 export type { DraftHead, DraftHeadStep } from './draftHead.js';
 export type { DynamoErrorDetails, DynamoErrorOptions } from './errors.js';

@@ -1,3 +1,4 @@
+import type { DraftConstraint } from './constraint.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -31,4 +32,9 @@ export interface StepView {
    * model returns hidden states; what a draft-head drafter continues from. Read only.
    */
   hidden?(): Float32Array | undefined;
+  /**
+   * With `generate({ constraint })`: the grammar after the history (head 0's logits are already
+   * masked by it), and a probe to look ahead along drafted tokens. Undefined without a constraint.
+   */
+  readonly constraint?: DraftConstraint;
 }

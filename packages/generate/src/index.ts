@@ -6,6 +6,7 @@
  * imported here.
  */
 
+export { ConstraintTracker } from './constraintTracker.js';
 export { DEFAULT_MAX_DRAFT_TOKENS, DEFAULT_MAX_NEW_TOKENS, DEFAULT_TREE_HEAD_ROWS } from './defaults.js';
 export type { GenerationStream } from './generate.js';
 export { generate, stream, toReadableStream } from './generate.js';
@@ -35,6 +36,7 @@ export type { DecodeStrategy, Pass, StrategyContext } from './strategies/strateg
 export { prepareView } from './strategies/strategy.js';
 export { VerifyStrategy } from './strategies/verify/verifyStrategy.js';
 export type {
+  ConstraintStats,
   FinishReason,
   GenerateEvent,
   GenerateOptions,

@@ -1,6 +1,7 @@
 import {
   type ChatMessage,
   type ChatTemplateOptions,
+  type Constraint,
   checkBoolean,
   checkEnum,
   checkInteger,
@@ -54,6 +55,8 @@ const KNOWN_OPTIONS = new Set([
   'truncate',
   'addSpecialTokens',
   'skipSpecialTokens',
+  'constraint',
+  'forcedRuns',
 ]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -243,6 +246,8 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   const truncate = options.truncate === undefined ? 'none' : checkEnum('truncate', options.truncate, ['none', 'left']);
   const addSpecialTokens = checkBoolean('addSpecialTokens', options.addSpecialTokens, true);
   const skipSpecialTokens = checkBoolean('skipSpecialTokens', options.skipSpecialTokens, true);
+  const constraint = checkConstraint(options.constraint, vocabSize);
+  const forcedRuns = checkBoolean('forcedRuns', options.forcedRuns, true);
 
   // The prompt.
   let ids: ArrayLike<number>;
@@ -345,9 +350,32 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     signal,
     seed,
     skipSpecialTokens,
+    constraint,
+    forcedRuns,
   };
   method.check?.(resolved, options);
   return resolved;
+}
+
+/** A {@link Constraint} (start(), vocabSize) for a vocabulary no larger than the model's. */
+function checkConstraint(value: unknown, vocabSize: number): Constraint | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value) || typeof value.start !== 'function' || typeof value.vocabSize !== 'number') {
+    invalidOption(
+      'constraint',
+      'a Constraint (start(), vocabSize), e.g. jsonSchemaConstraint(tokenizer, schema) from @dynamojs/structured',
+      value,
+    );
+  }
+  const c = value as unknown as Constraint;
+  if (c.vocabSize > vocabSize) {
+    throw new DynamoError(
+      DynamoErrorCode.VOCAB_MISMATCH,
+      `The constraint was compiled for ${c.vocabSize} tokens but the model has ${vocabSize}.`,
+      { details: { option: 'constraint', expected: `≤ ${vocabSize}`, actual: c.vocabSize } },
+    );
+  }
+  return c;
 }
 
 const END_OF_TURN_PROBE = 'DYNAMO_END_OF_TURN_PROBE';

@@ -1,5 +1,6 @@
 import type { IncrementalDecoder } from '@dynamojs/core';
 import { TokenBuffer } from './buffers.js';
+import type { ConstraintTracker } from './constraintTracker.js';
 import type { ResolvedOptions } from './resolvedOptions.js';
 import { StopMatcher } from './stop.js';
 import type { FinishReason } from './types.js';
@@ -38,8 +39,16 @@ export class Output {
   private keptTokens = -1;
   private finalText: string | undefined;
   private readonly onFinish: (reason: FinishReason) => void;
+  /** The grammar, advanced on every emitted token (undefined: unconstrained). */
+  readonly constraint: ConstraintTracker | undefined;
 
-  constructor(opts: ResolvedOptions, onHistoryChange: () => void, onFinish: (reason: FinishReason) => void) {
+  constructor(
+    opts: ResolvedOptions,
+    onHistoryChange: () => void,
+    onFinish: (reason: FinishReason) => void,
+    constraint?: ConstraintTracker,
+  ) {
+    this.constraint = constraint;
     this.opts = opts;
     this.contextLength = opts.model.metadata.contextLength;
     this.promptLength = opts.promptIds.length;
@@ -67,16 +76,24 @@ export class Output {
 
   /**
    * Emits one token: eos ends the generation (not emitted); otherwise it joins the history and the
-   * text, then stop strings, maxNewTokens and the context limit are checked. Returns false once
-   * the generation has finished.
+   * text, then stop strings, maxNewTokens and the context limit are checked. With a constraint the
+   * grammar accepts it first (a token it rejects is not emitted) and a grammar that admits nothing
+   * after it ends the generation with `'constraint'`. Returns false once the generation has finished.
    */
   emit(id: number): boolean {
     const eos = this.opts.eos;
+    const constraint = this.constraint;
+    constraint?.restore();
     for (let i = 0; i < eos.length; i++) {
       if (eos[i] === id) {
-        this.finish('eos');
+        // a grammar that is not complete does not admit eos
+        this.finish(constraint === undefined || constraint.isAllowed(id) ? 'eos' : 'constraint');
         return false;
       }
+    }
+    if (constraint !== undefined && !constraint.accept(id)) {
+      this.finish('constraint');
+      return false;
     }
     this.history.push(id);
     this.onHistoryChange();
@@ -102,6 +119,10 @@ export class Output {
     }
     if (this.history.length >= this.contextLength) {
       this.finish('context');
+      return false;
+    }
+    if (constraint?.deadEnd()) {
+      this.finish('constraint');
       return false;
     }
     return true;

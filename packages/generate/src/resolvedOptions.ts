@@ -1,4 +1,12 @@
-import type { Drafter, LogitsProcessor, MultiTokenModel, Sampler, TextTokenizer, Verifier } from '@dynamojs/core';
+import type {
+  Constraint,
+  Drafter,
+  LogitsProcessor,
+  MultiTokenModel,
+  Sampler,
+  TextTokenizer,
+  Verifier,
+} from '@dynamojs/core';
 import type { DecodingMethod } from './methods/decodingMethod.js';
 import type { GenerationMode } from './types.js';
 
@@ -25,4 +33,8 @@ export interface ResolvedOptions {
   readonly signal: AbortSignal | undefined;
   readonly seed: number | undefined;
   readonly skipSpecialTokens: boolean;
+  /** The grammar every emitted token must follow (undefined: unconstrained). */
+  readonly constraint: Constraint | undefined;
+  /** Emit the tokens the constraint forces without a forward pass for them (default true). */
+  readonly forcedRuns: boolean;
 }

@@ -1,4 +1,5 @@
 import { createRng, DynamoErrorCode, type ForwardResult, isDynamoError, type KVCache, now } from '@dynamojs/core';
+import { ConstraintTracker } from './constraintTracker.js';
 import { Output } from './output.js';
 import type { ResolvedOptions } from './resolvedOptions.js';
 import { Statistics } from './statistics.js';
@@ -18,6 +19,7 @@ export class Session {
   private readonly cache: KVCache;
   private readonly strategy: DecodeStrategy;
   private readonly startTime: number;
+  private readonly constraint: ConstraintTracker | undefined;
 
   constructor(opts: ResolvedOptions, startTime = now()) {
     this.opts = opts;
@@ -28,6 +30,9 @@ export class Session {
     const draftRng = createRng((rng.seed ^ 0x5bd1e995) >>> 0);
     let view: View | undefined;
     let draftView: View | undefined;
+    const constraint =
+      opts.constraint === undefined ? undefined : new ConstraintTracker(opts.constraint, meta.vocabSize, opts.eos);
+    this.constraint = constraint;
     this.output = new Output(
       opts,
       () => {
@@ -35,15 +40,24 @@ export class Session {
         draftView?.invalidate();
       },
       () => this.release(),
+      constraint,
     );
     const history = this.output.history;
     const promptLength = opts.promptIds.length;
-    view = new View(meta.vocabSize, promptLength, rng, opts.signal, history, opts.processors);
-    draftView = new View(meta.vocabSize, promptLength, draftRng, opts.signal, history, opts.processors);
+    view = new View(meta.vocabSize, promptLength, rng, opts.signal, history, opts.processors, constraint, true);
+    draftView = new View(meta.vocabSize, promptLength, draftRng, opts.signal, history, opts.processors, constraint);
     opts.sampler.reset?.();
     opts.drafter.reset?.();
     this.cache = opts.model.createCache();
-    const ctx: StrategyContext = { opts, cache: this.cache, output: this.output, stats: this.stats, view, draftView };
+    const ctx: StrategyContext = {
+      opts,
+      cache: this.cache,
+      output: this.output,
+      stats: this.stats,
+      view,
+      draftView,
+      constraint,
+    };
     this.strategy = opts.method.createStrategy(ctx);
   }
 
@@ -116,6 +130,7 @@ export class Session {
 
   private release(): void {
     if (!this.cache.disposed) this.cache.dispose();
+    this.constraint?.dispose();
   }
 
   /** Aborts from outside (stream consumer gave up): frees the cache. */
@@ -137,7 +152,9 @@ export class Session {
       output.promptLength,
       output.emitted,
       now() - this.startTime,
-      this.strategy.report?.(),
+      this.constraint === undefined
+        ? this.strategy.report?.()
+        : { ...this.strategy.report?.(), constraint: this.constraint.report() },
     );
     return {
       text,

@@ -1,4 +1,6 @@
 import {
+  applyTokenMask,
+  type DraftConstraint,
   DynamoError,
   DynamoErrorCode,
   type ForwardResult,
@@ -8,6 +10,7 @@ import {
 } from '@dynamojs/core';
 import { applyProcessors } from '@dynamojs/samplers';
 import type { TokenBuffer } from './buffers.js';
+import type { ConstraintTracker } from './constraintTracker.js';
 
 /**
  * The StepView handed to samplers, drafters and verifiers: one object per role and generation,
@@ -16,6 +19,10 @@ import type { TokenBuffer } from './buffers.js';
  * copy in a per-head scratch buffer, recomputed only after the row or the history changed.
  * The processors run on every head the reader asks for, with the history as it is now — so a
  * verifier walking a draft sees them applied with each position's own history.
+ *
+ * With a constraint, the sampler's view (`masked`) first masks head 0 by the grammar after the
+ * history (disallowed tokens at -Infinity), then runs the processors: every mode samples from the
+ * same constrained distribution. `constraint` is the look-ahead probe samplers and drafters see.
  */
 export class View implements StepView {
   readonly vocabSize: number;
@@ -34,6 +41,8 @@ export class View implements StepView {
   /** Bit h set: scratch[h] holds processed logits for the current (result, index, history). */
   private processedMask = 0;
   private readonly context: { head: number; history: Int32Array };
+  private readonly tracker: ConstraintTracker | undefined;
+  private readonly masked: boolean;
 
   constructor(
     vocabSize: number,
@@ -42,6 +51,8 @@ export class View implements StepView {
     signal: AbortSignal | undefined,
     history: TokenBuffer,
     processors: readonly LogitsProcessor[],
+    tracker?: ConstraintTracker,
+    masked = false,
   ) {
     this.vocabSize = vocabSize;
     this.promptLength = promptLength;
@@ -50,6 +61,12 @@ export class View implements StepView {
     this.historyBuffer = history;
     this.processors = processors;
     this.context = { head: 0, history: history.view() };
+    this.tracker = tracker;
+    this.masked = masked && tracker !== undefined;
+  }
+
+  get constraint(): DraftConstraint | undefined {
+    return this.tracker;
   }
 
   get history(): Int32Array {
@@ -87,7 +104,8 @@ export class View implements StepView {
       );
     }
     const raw = result.logits(head, head === 0 ? this.index : this.headIndex);
-    if (this.processors.length === 0) return raw;
+    const mask = head === 0 && this.masked;
+    if (this.processors.length === 0 && !mask) return raw;
     const bit = 1 << head;
     let buf = this.scratch[head];
     if (buf === undefined || buf.length !== raw.length) {
@@ -98,7 +116,13 @@ export class View implements StepView {
     }
     this.context.head = head;
     this.context.history = this.historyBuffer.view();
-    applyProcessors(this.processors, raw, buf, this.context);
+    if (mask) {
+      buf.set(raw);
+      applyTokenMask(buf, (this.tracker as ConstraintTracker).mask());
+      applyProcessors(this.processors, buf, buf, this.context);
+    } else {
+      applyProcessors(this.processors, raw, buf, this.context);
+    }
     this.processedMask |= bit;
     return buf;
   }

@@ -1,6 +1,7 @@
 import type {
   ChatMessage,
   ChatTemplateOptions,
+  Constraint,
   Drafter,
   LogitsProcessor,
   MultiTokenModel,
@@ -29,7 +30,11 @@ import type { DecodingMethod } from './methods/decodingMethod.js';
 export type GenerationMode = 'ar' | 'dynamo' | 'verified' | (string & {});
 
 /** Why a generation ended. */
-export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
+/**
+ * Why a generation ended. `'constraint'`: the grammar admitted no next token (a dead end, or a
+ * complete grammar without eos); the text is what was generated up to there.
+ */
+export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted' | 'constraint';
 
 export interface GenerateOptions {
   /** The model. For `mode: 'ar'` this may be a base-only (1-head) model. */
@@ -148,6 +153,34 @@ export interface GenerateOptions {
   readonly addSpecialTokens?: boolean;
   /** Drop special tokens from the text. Default true. */
   readonly skipSpecialTokens?: boolean;
+  /**
+   * Structured output: every emitted token must follow this grammar (a {@link Constraint}, e.g.
+   * from @dynamojs/structured's `jsonSchemaConstraint`, `regexConstraint`, `grammarConstraint`), in
+   * every mode. Head 0 is masked by it before the processors; in `'verified'` drafts are pruned to
+   * it and speculative sampling stays exact for the constrained distribution; in `'dynamo'` the
+   * emitted cells are cut at the first token it rejects. A grammar that admits nothing ends the
+   * generation with `finishReason: 'constraint'`. `stats.constraint` reports its cost.
+   */
+  readonly constraint?: Constraint;
+  /**
+   * With a `constraint`: where the grammar admits exactly one next token, emit it without a
+   * forward pass for it (the model reads it in the next pass's chunk). Default true.
+   */
+  readonly forcedRuns?: boolean;
+}
+
+/** What a constraint did and cost in one generation (`stats.constraint`). */
+export interface ConstraintStats {
+  /** Tokens emitted because the grammar admitted only them (forced runs). */
+  readonly forcedTokens: number;
+  /** Positions whose allowed-token mask the engine computed. */
+  readonly maskedPositions: number;
+  /** Drafted nodes pruned because the grammar rejects them (`'verified'`). */
+  readonly prunedNodes: number;
+  /** Time in the grammar engine (masks, advances, rollbacks), ms. */
+  readonly engineMs: number;
+  /** engineMs per generated token, µs. */
+  readonly engineUsPerToken: number;
 }
 
 /** Statistics of one generation. Token counts are tokens as emitted by the forward passes. */
@@ -192,6 +225,8 @@ export interface GenerationStats {
    * the time they and the sampler's `extend` took (part of `selectMs`). Absent when no step ran.
    */
   readonly draftHead?: { readonly steps: number; readonly ms: number };
+  /** With a constraint: forced tokens, masked positions and the engine's time. */
+  readonly constraint?: ConstraintStats;
   /**
    * What any other method reports (`DecodeStrategy.report()`), under its own keys; read them with
    * the method's own stats type.

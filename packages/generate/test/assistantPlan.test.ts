@@ -18,6 +18,12 @@ describe('the assistant drafter in the decoding plan', () => {
     expect(plan.graph).toBe('base');
     expect(plan.needs).toEqual({ draftHead: false, tables: false, assistant: true });
     expect(plan.verification).toBe('match');
+    // an assistant without a mode: verified with it, on a DynaMo model (default dynamo) as on a hub export
+    for (const heads of [3, 1]) {
+      const byDefault = resolveDecoding({ greedy: true }, { assistant: true, heads, draftHead: heads === 3 });
+      expect([byDefault.mode, byDefault.drafter]).toEqual(['verified', 'assistant']);
+    }
+    expect(resolveDecoding({ mode: 'dynamo' }, { assistant: true, heads: 3 }).mode).toBe('dynamo');
     // without an assistant, auto is what it was
     expect(resolveDecoding({ mode: 'verified', greedy: true }, {}).drafter).toBe('ngram');
     expect(resolveDecoding({ mode: 'verified', greedy: true }, {}).needs.assistant).toBe(false);

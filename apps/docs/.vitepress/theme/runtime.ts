@@ -1,10 +1,18 @@
 /**
  * Browser-only: loads the reference model (@dynamojs/model-tiny, copied into the site's /model/ by
- * scripts/prebuild.mjs) with onnxruntime-web, through the packages' browser entries. Imported
- * dynamically from the live examples' onMounted, never during server-side rendering.
+ * scripts/prebuild.mjs) and, on first use, its assistant (@dynamojs/model-tiny-assistant, in
+ * /assistant/) with onnxruntime-web, through the packages' browser entries. Imported dynamically
+ * from the live examples' onMounted, never during server-side rendering.
  */
-import { type DecodingDefaults, isChainSampler, type MultiTokenModel, type Sampler } from '@dynamojs/core';
 import {
+  type Constraint,
+  type DecodingDefaults,
+  isChainSampler,
+  type MultiTokenModel,
+  type Sampler,
+} from '@dynamojs/core';
+import {
+  type DecodingComponents,
   type DecodingMode,
   type DecodingPlan,
   type GenerationMode,
@@ -247,6 +255,60 @@ async function doLoad(device: DeviceChoice, onProgress: (p: LoadProgress) => voi
   };
 }
 
+/**
+ * The files of the assistant's folder (hub layout) that the loader may read: anything else
+ * (dynamo.json, external data, other dtypes) is absent without a request — a 404 would be a
+ * console error in the browser.
+ */
+const ASSISTANT_FILES = new Set(['config.json', 'generation_config.json', 'tokenizer.json', 'onnx/model.onnx']);
+
+const assistants = new Map<string, Promise<MultiTokenModel>>();
+
+/**
+ * Loads (once per device and page, on first use) the 2-layer assistant model
+ * @dynamojs/model-tiny-assistant from the site's /assistant/ — a plain causal LM with the reference
+ * model's tokenizer that drafts for `verified` (`assistantDrafter`). `device` is the device the
+ * reference model landed on (`ref.device`): the assistant must run where its target runs.
+ */
+export function loadAssistant(device: string, onProgress?: (p: LoadProgress) => void): Promise<MultiTokenModel> {
+  let p = assistants.get(device);
+  if (!p) {
+    p = doLoadAssistant(device, onProgress ?? (() => {}));
+    assistants.set(device, p);
+    p.catch(() => assistants.delete(device)); // a failed load can be retried
+  }
+  return p;
+}
+
+async function doLoadAssistant(device: string, onProgress: (p: LoadProgress) => void): Promise<MultiTokenModel> {
+  if (device !== 'wasm' && device !== 'webgpu') {
+    throw new Error(`The assistant runs on wasm or webgpu, where the reference model runs; not on "${device}".`);
+  }
+  const root = siteUrl('assistant/');
+  // the graph's size, for the progress (config.json and generation_config.json are under 1 kB)
+  const total = 7_785_001;
+  let loaded = 0;
+  const source = progressSource(root, (n) => {
+    loaded += n;
+    onProgress({ loaded, total: Math.max(total, loaded), phase: 'Downloading the assistant' });
+  });
+  const only: ModelSource = {
+    ...source,
+    read: (path) => (ASSISTANT_FILES.has(path) ? source.read(path) : Promise.resolve(undefined)),
+  };
+  onProgress({ loaded, total, phase: 'Downloading the assistant' });
+  const threads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  const model = await loadModel(only, {
+    device,
+    dtype: 'fp32',
+    checkTokenizerFile: false,
+    wasm: { wasmPaths: siteUrl('ort/').href, numThreads: threads, proxy: false },
+    sessionOptions: { logSeverityLevel: 3 },
+  });
+  onProgress({ loaded, total: loaded, phase: 'Ready' });
+  return model;
+}
+
 /** Whether this browser offers a WebGPU adapter (and why not, when it does not). */
 export async function webgpuStatus(): Promise<true | string> {
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -269,6 +331,41 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Overrides the mode's default sampler (the custom-sampler example). */
   readonly sampler?: Sampler;
+  /** Structured output: the text must be JSON (the playground's "JSON output" checkbox). */
+  readonly json?: boolean;
+  /**
+   * `verified`: the assistant model drafts ({@link loadAssistant}, loaded on first use; the
+   * playground's "assistant drafts" checkbox). Lossless as every `verified` drafter. Other modes
+   * ignore it.
+   */
+  readonly assistant?: boolean;
+}
+
+/**
+ * The JSON schema of the playground's "JSON output": a small record whose keys, quotes and
+ * separators the grammar forces (bounded strings and arrays, so a run ends with the object).
+ */
+export const PLAYGROUND_SCHEMA = {
+  type: 'object',
+  properties: {
+    title: { type: 'string', maxLength: 40 },
+    year: { type: 'integer', minimum: 1000, maximum: 2100 },
+    tags: { type: 'array', items: { type: 'string', maxLength: 12 }, maxItems: 3 },
+  },
+  required: ['title', 'year', 'tags'],
+} as const;
+
+/** The compiled schema, one per tokenizer (compiled once: @dynamojs/structured, loaded on first use). */
+const jsonConstraints = new WeakMap<object, Promise<Constraint>>();
+
+/** The constraint that makes a generation's text a {@link PLAYGROUND_SCHEMA} record. */
+export function jsonOutput(ref: Reference): Promise<Constraint> {
+  let c = jsonConstraints.get(ref.tokenizer);
+  if (c === undefined) {
+    c = import('@dynamojs/structured').then((s) => s.jsonSchemaConstraint(ref.tokenizer, PLAYGROUND_SCHEMA));
+    jsonConstraints.set(ref.tokenizer, c);
+  }
+  return c;
 }
 
 export interface Pass {
@@ -332,9 +429,11 @@ export function panelCallbacks(
  * (dynamo.json): `dynamo` continues each pass with the draft head when the model ships one
  * (`epsilon` is then its back-off threshold), else the calibrated DynaMo heads' sampler at eps_b
  * `epsilon`; `verified` drafts with the best lossless drafter for the model and device (the draft
- * head's chains with speculative sampling: exactly `ar`'s distribution); `ar` top-k sampling.
+ * head's chains with speculative sampling: exactly `ar`'s distribution), or with the assistant
+ * model when `assistant` says one is given (its sampled chains, speculative sampling: exactly `ar`'s
+ * distribution too); `ar` top-k sampling.
  */
-export function decodingPlan(ref: Reference, mode: GenerationMode, epsilon: number): DecodingPlan {
+export function decodingPlan(ref: Reference, mode: GenerationMode, epsilon: number, assistant = false): DecodingPlan {
   return resolveDecoding(
     {
       mode: mode as DecodingMode,
@@ -347,6 +446,7 @@ export function decodingPlan(ref: Reference, mode: GenerationMode, epsilon: numb
       tables: ref.tables,
       device: ref.device,
       vocabSize: ref.tokenizer.vocabSize,
+      ...(assistant && { assistant: true }),
     },
   );
 }
@@ -359,13 +459,40 @@ export function defaultSampler(ref: Reference, mode: GenerationMode, epsilon: nu
 /** Streams one generation, reporting every forward pass's tokens and text. */
 export async function run(options: RunOptions, callbacks: RunCallbacks): Promise<void> {
   const { ref, mode } = options;
-  const plan = decodingPlan(ref, mode, options.epsilon);
-  const components = plan.create({ draftHead: ref.baseModel.draftHead });
+  const plan = decodingPlan(ref, mode, options.epsilon, options.assistant === true);
+  // the assistant (verified only), on the device of the base-only graph it drafts for
+  const assistant =
+    plan.needs.assistant === true ? await loadAssistant(ref.baseModel.metadata.device ?? ref.device) : undefined;
+  const components = plan.create({
+    draftHead: ref.baseModel.draftHead,
+    ...(assistant !== undefined && { assistant, target: ref.baseModel }),
+  });
   const sampler = options.sampler ?? components.sampler;
-  // ar, DynaMo's chains and the draft head's drafts run on the base-only graph; a custom sampler
-  // (the sampler lab) on the base graph when it is a chain sampler or mode is ar
+  // ar, DynaMo's chains and the draft head's and the assistant's drafts run on the base-only graph;
+  // a custom sampler (the sampler lab) on the base graph when it is a chain sampler or mode is ar
   const base = options.sampler === undefined ? plan.graph === 'base' : mode === 'ar' || isChainSampler(sampler);
   const model = base ? ref.baseModel : ref.model;
+  try {
+    await streamRun(options, callbacks, { model, components, sampler });
+  } finally {
+    // the assistant drafter's KV cache (device memory on WebGPU); the assistant model stays loaded
+    try {
+      (components.drafter as { dispose?: () => void } | undefined)?.dispose?.();
+    } catch {
+      // best effort: the run's result stands
+    }
+  }
+}
+
+/** {@link run}'s generation, on the model, sampler and plan components it chose. */
+async function streamRun(
+  options: RunOptions,
+  callbacks: RunCallbacks,
+  chosen: { readonly model: MultiTokenModel; readonly components: DecodingComponents; readonly sampler: Sampler },
+): Promise<void> {
+  const { ref } = options;
+  const { model, components, sampler } = chosen;
+  const constraint = options.json === true ? await jsonOutput(ref) : undefined;
   const decoder = ref.tokenizer.createDecoder();
   const started = performance.now();
   let firstPassAt = 0;
@@ -383,6 +510,7 @@ export async function run(options: RunOptions, callbacks: RunCallbacks): Promise
     maxNewTokens: options.maxNewTokens,
     seed: options.seed,
     ...(options.signal && { signal: options.signal }),
+    ...(constraint !== undefined && { constraint }),
   });
   for await (const event of events) {
     if (event.type === 'tokens') {

@@ -1,6 +1,7 @@
 import { DynamoError, DynamoErrorCode } from '@dynamojs/core';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { int, intList, list, numList, oneOf, parse, str } from '../args.js';
+import { CONSTRAINT_FLAGS, CONSTRAINT_HELP, constraintOptions } from '../constraintFlags.js';
 import { decodingSettings, factsOf, loadAssistant } from '../decodingFlags.js';
 import { DEFAULT_PROMPTS } from '../prompts.js';
 import { benchConfigs } from './bench/benchConfigs.js';
@@ -67,13 +68,14 @@ Options:
   --assistant-k N, --assistant-min-p N   the assistant's first draft length and stop threshold
   --temperature, --top-k, --repetition-penalty, --alpha, --blur   sampler settings (see generate)
   --model PATH, --dtype NAME (a hub export's file: fp32, fp16, q8, q4, …), --device auto|cpu|cuda|webgpu, --threads N
-  --json                   print the results as JSON instead of a table
+${CONSTRAINT_HELP}  --json                   print the results as JSON instead of a table
   -h, --help               this help
 `;
 
 const FLAGS = {
   ...MODEL_FLAGS,
   ...SAMPLER_FLAGS,
+  ...CONSTRAINT_FLAGS,
   prompts: { type: 'string', multiple: true },
   'default-prompts': { type: 'boolean' },
   modes: { type: 'string' },
@@ -171,6 +173,11 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
       else ctx.stderr.write('note: --assistant adds verified rows only (--modes without verified).\n');
     }
     if (wantTransformers) tf = await transformersRunner(bundle.dir, threads);
+    // with a constraint every run ends where the grammar does (eos is ignored; at most --max-tokens)
+    const structured = await constraintOptions(values, bundle.tokenizer, ctx);
+    if (structured.constraint !== undefined && wantTransformers) {
+      ctx.stderr.write('note: the transformers.js row runs unconstrained (--json-schema / --grammar / --regex).\n');
+    }
     const totals = await runBench(
       configs,
       {
@@ -187,6 +194,8 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
         warmup,
         headRows,
         transformers: tf,
+        constraint: structured.constraint,
+        forcedRuns: structured.forcedRuns,
       },
       ctx,
     );
@@ -197,6 +206,7 @@ export async function benchCommand(argv: readonly string[], ctx: CliContext): Pr
       maxNewTokens,
       prompts: prompts.length,
       seeds,
+      ...(structured.describe !== undefined && { constraint: structured.describe, forcedRuns: structured.forcedRuns }),
       settings: configs.find((c) => c.plan !== undefined)?.plan?.settings,
       node: process.version,
       date: new Date().toISOString(),

@@ -18,6 +18,7 @@ import {
 } from '@dynamojs/generate';
 import type { CoOccurrenceTables } from '@dynamojs/samplers';
 import { int, oneOf, parse, str } from '../args.js';
+import { CONSTRAINT_FLAGS, CONSTRAINT_HELP, constraintOptions } from '../constraintFlags.js';
 import { decodingSettings, loadAssistant, loadPlanned, modelFor, releaseDrafter } from '../decodingFlags.js';
 import {
   type CliContext,
@@ -104,13 +105,14 @@ Options:
   --threads N                 CPU threads per session
   --compare                   first generate with ar (one token per pass, base-only graph) and the
                               same seed, then with --mode, and compare tokens/s and the text
-  --json                      print one JSON object (text, tokens, steps, stats) instead of streaming
+${CONSTRAINT_HELP}  --json                      print one JSON object (text, tokens, steps, stats) instead of streaming
   -h, --help                  this help
 `;
 
 const FLAGS = {
   ...MODEL_FLAGS,
   ...SAMPLER_FLAGS,
+  ...CONSTRAINT_FLAGS,
   mode: { type: 'string' },
   epsilon: { type: 'string' },
   'max-tokens': { type: 'string' },
@@ -214,6 +216,7 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
         ctx.stderr.write(`note: --assistant drafts in --mode verified only (with --drafter auto or assistant).\n`);
       }
     }
+    const structured = await constraintOptions(values, bundle.tokenizer, ctx);
     const runtime = {
       tables: bundle.tables as CoOccurrenceTables | undefined,
       draftHead: bundle.baseModel?.draftHead,
@@ -241,6 +244,10 @@ export async function generateCommand(argv: readonly string[], ctx: CliContext):
           maxNewTokens: tokens,
           ...(s !== undefined && { seed: s }),
           ...(stop !== undefined && { stop }),
+          ...(structured.constraint !== undefined && {
+            constraint: structured.constraint,
+            forcedRuns: structured.forcedRuns,
+          }),
         },
       };
     };

@@ -56,6 +56,11 @@ export function statsLine(stats: GenerationStats, finishReason: string, how?: st
     // per draft depth: depth k is checked only when depths 1..k-1 were accepted
     parts.push(`acceptance ${stats.acceptance.rate.map((r, i) => `d${i + 1} ${fmt(r)}`).join(' ')}`);
   }
+  if (stats.constraint) {
+    parts.push(
+      `constraint ${stats.constraint.forcedTokens} forced tokens, engine ${fmt(stats.constraint.engineUsPerToken, 0)} µs/token`,
+    );
+  }
   return parts.join(' · ');
 }
 

@@ -313,10 +313,13 @@ export function resolveDecoding(settings: DecodingSettings = {}, context: Decodi
  * sampling) on a model with extra heads or a draft head, the fallback's; on a model known to be a
  * plain one-head decoder (a hub export: `heads: 1`, no draft head), where DynaMo has nothing to
  * emit extra tokens from, lossless `'verified'` (prompt-lookup / n-gram drafts) — or `'ar'` where
- * the graph is not pass-invariant, so that the default is always exactly the model's output.
+ * the graph is not pass-invariant, so that the default is always exactly the model's output. With an
+ * assistant model in the context, `'verified'` on any model (it is the mode the assistant drafts for).
  */
 function withDefaultMode(settings: DecodingSettings, context: DecodingContext, hasHead: boolean): DecodingSettings {
   if (typeof settings !== 'object' || settings === null || settings.mode !== undefined) return settings;
+  // an assistant given without a mode: the caller asked for assistant drafting, which is `verified`'s
+  if (context.assistant !== undefined && context.assistant !== false) return { ...settings, mode: 'verified' };
   if (context.heads !== 1 || hasHead) return settings;
   return { ...settings, mode: context.passInvariant === false ? 'ar' : 'verified' };
 }

@@ -8,7 +8,9 @@ import {
   now,
 } from '@dynamojs/core';
 import { DraftHeadRollout } from '@dynamojs/samplers';
+import { TokenBuffer } from '../buffers.js';
 import { checkEmission, checkToken } from './checks.js';
+import { emitForcedRun, isForced } from './forcedRun.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from './strategy.js';
 
 /**
@@ -18,6 +20,11 @@ import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } fro
  * drawn token at a time — each step sees the token drawn before it — and the sampler emits each
  * next token or ends the pass (`extend` returns -1). The emitted chain is the next pass's input,
  * so the base model reads every emitted token once, as in `ar`.
+ *
+ * With a constraint: both heads are masked by the grammar after the tokens drawn so far (the view
+ * masks head 0, which is the draft head's row during `extend`), so every emitted token is
+ * grammar-valid; the tokens the grammar forces are emitted without the sampler — inside the chain
+ * (fed to the draft head only when a drawn token follows them) and after it (a forced run).
  */
 export class ChainStrategy implements DecodeStrategy {
   private readonly ctx: StrategyContext;
@@ -25,9 +32,8 @@ export class ChainStrategy implements DecodeStrategy {
   /** The draft head's roll-out: its hidden state, and its logits as a one-row result for the view. */
   private readonly rollout: DraftHeadRollout;
   private readonly forward: ForwardOptions;
-  private readonly pending: Int32Array;
-  private readonly pendingViews: Int32Array[] = [];
-  private pendingLength = 0;
+  private readonly pending: TokenBuffer;
+  private readonly append = (token: number): void => this.pending.push(token);
   /** Time of the draft-head steps (`rollout.steps`) plus the sampler's `extend`. */
   private draftMs = 0;
 
@@ -36,13 +42,11 @@ export class ChainStrategy implements DecodeStrategy {
     this.sampler = sampler;
     this.rollout = new DraftHeadRollout(head);
     this.forward = { positions: 'last', headPositions: 'none', signal: ctx.opts.signal };
-    const n = sampler.chainLength;
-    this.pending = new Int32Array(n);
-    for (let i = 0; i <= n; i++) this.pendingViews.push(this.pending.subarray(0, i));
+    this.pending = new TokenBuffer(Math.max(8, sampler.chainLength));
   }
 
   nextPass(prefill: boolean): Pass {
-    const tokens = prefill ? this.ctx.opts.promptIds : (this.pendingViews[this.pendingLength] as Int32Array);
+    const tokens = prefill ? this.ctx.opts.promptIds : this.pending.view();
     return { tokens, options: this.forward };
   }
 
@@ -56,10 +60,14 @@ export class ChainStrategy implements DecodeStrategy {
     const { model, signal } = ctx.opts;
     const vocabSize = model.metadata.vocabSize;
     const view = ctx.view;
+    this.pending.truncate(0);
+    if (isForced(ctx)) {
+      emitForcedRun(ctx, this.append);
+      return;
+    }
     const first = sampler.sample(prepareView(ctx, view, result, undefined, 1));
     checkEmission(sampler.name, first, 1, vocabSize);
     let token = first[0] as number;
-    this.pendingLength = 0;
     const room = Math.min(sampler.chainLength, ctx.output.room());
     // the hidden state is read before emitting: the result's rows stay valid, but copy anyway so
     // the draft head may reuse its buffers
@@ -73,21 +81,37 @@ export class ChainStrategy implements DecodeStrategy {
       }
       rollout.start(hiddenOf.call(result));
     }
-    this.pending[this.pendingLength++] = token;
+    const pending = this.pending;
+    pending.push(token);
     if (!ctx.output.emit(token)) return;
-    for (let depth = 1; depth < room; depth++) {
+    const tracker = ctx.constraint;
+    // The chain goes on through the tokens the grammar forces (they count as emitted, not as drawn):
+    // they are fed to the draft head only when a drawn token follows them.
+    let drawn = 1;
+    let fed = 0;
+    while (room > 1 && drawn < sampler.chainLength && !ctx.output.finished) {
+      if (tracker !== undefined && isForced(ctx)) {
+        const forced = tracker.forcedToken();
+        tracker.forcedTokens++;
+        pending.push(forced);
+        if (!ctx.output.emit(forced)) return;
+        continue;
+      }
       const start = now();
-      await rollout.step(token, signal);
+      while (fed < pending.length) await rollout.step(pending.data[fed++] as number, signal);
       view.at(rollout.result, undefined);
       view.maxTokens = 1;
-      const next = sampler.extend(view, depth);
+      const next = sampler.extend(view, pending.length);
       this.draftMs += now() - start;
       if (next === -1) break;
-      checkToken(`Sampler "${sampler.name}" extended with`, next, depth, vocabSize);
+      checkToken(`Sampler "${sampler.name}" extended with`, next, pending.length, vocabSize);
+      if (tracker !== undefined && !tracker.isAllowed(next)) break;
       token = next;
-      this.pending[this.pendingLength++] = token;
+      drawn++;
+      pending.push(token);
       if (!ctx.output.emit(token)) return;
       if (signal?.aborted) return;
     }
+    emitForcedRun(ctx, this.append);
   }
 }

@@ -1,4 +1,5 @@
 import type { ForwardOptions, ForwardResult, KVCache, StepView } from '@dynamojs/core';
+import type { ConstraintTracker } from '../constraintTracker.js';
 import type { Output } from '../output.js';
 import type { ResolvedOptions } from '../resolvedOptions.js';
 import type { Statistics } from '../statistics.js';
@@ -17,6 +18,8 @@ export interface StrategyContext {
    */
   readonly view: View;
   readonly draftView: View;
+  /** The grammar after the history (`generate({ constraint })`); undefined when unconstrained. */
+  readonly constraint?: ConstraintTracker | undefined;
 }
 
 /** The chunk of the next forward pass and how to run it. */

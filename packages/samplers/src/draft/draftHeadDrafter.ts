@@ -1,4 +1,5 @@
 import {
+  applyTokenMask,
   checkEnum,
   checkInteger,
   checkNumber,
@@ -117,19 +118,38 @@ export class DraftHeadDrafter implements Drafter {
     const chain = this.chain;
     chain[0] = next;
     let token = next;
-    for (let i = 0; i < n; i++) {
-      const logits = await this.rollout.step(token, view.signal);
-      const q = this.q[i] as Float32Array;
-      checkLogits(logits, 0, view.vocabSize);
-      // the repetition penalty (and any custom processor) sees the history and the chain so far
-      this.processors.apply(logits, this.context.set(0, view.history, this.chainViews[i + 1] as Int32Array), q);
-      softmax(q, q);
-      token = this.draw === 'argmax' ? argmax(q) : multinomial(q, view.rng);
-      this.tokens[i] = token;
-      this.p[i] = q[token] as number;
-      chain[i + 1] = token;
+    // With a constraint (view.constraint, standing after `next`): q is masked by the grammar after
+    // the chain so far, so every drafted token is grammar-valid (and a forced one is drafted with
+    // q = 1); the chain ends where the grammar admits nothing.
+    const grammar = view.constraint;
+    let drafted = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const logits = await this.rollout.step(token, view.signal);
+        const q = this.q[i] as Float32Array;
+        checkLogits(logits, 0, view.vocabSize);
+        const context = this.context.set(0, view.history, this.chainViews[i + 1] as Int32Array);
+        if (grammar === undefined) {
+          // the repetition penalty (and any custom processor) sees the history and the chain so far
+          this.processors.apply(logits, context, q);
+        } else {
+          q.set(logits);
+          applyTokenMask(q, grammar.mask());
+          this.processors.apply(q, context, q);
+          if (!hasFiniteLogit(q)) break;
+        }
+        softmax(q, q);
+        token = this.draw === 'argmax' ? argmax(q) : multinomial(q, view.rng);
+        if (grammar !== undefined && !grammar.push(token)) break;
+        this.tokens[i] = token;
+        this.p[i] = q[token] as number;
+        chain[i + 1] = token;
+        drafted++;
+      }
+    } finally {
+      if (grammar !== undefined) grammar.pop(grammar.depth);
     }
-    return (this.draw === 'argmax' ? this.points[n] : this.sampled[n]) as Draft;
+    return (this.draw === 'argmax' ? this.points[drafted] : this.sampled[drafted]) as Draft;
   }
 }
 
@@ -140,4 +160,10 @@ export class DraftHeadDrafter implements Drafter {
  */
 export function draftHeadDrafter(options: DraftHeadDrafterOptions): DraftHeadDrafter {
   return new DraftHeadDrafter(options);
+}
+
+/** Whether any logit is finite (a grammar mask with a top-k cut can leave none). */
+function hasFiniteLogit(logits: Float32Array): boolean {
+  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > Number.NEGATIVE_INFINITY) return true;
+  return false;
 }

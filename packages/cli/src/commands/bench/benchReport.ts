@@ -47,6 +47,9 @@ export interface BenchReport {
   readonly seeds: number[];
   /** The settings in force (the `ar` row's: what every row shares). */
   readonly settings: ResolvedDecodingSettings | undefined;
+  /** The structured-output constraint every DynaMo.js row followed (`json-schema FILE`, …), if any. */
+  readonly constraint?: string;
+  readonly forcedRuns?: boolean;
   readonly node: string;
   readonly date: string;
   readonly rows: BenchRow[];

@@ -1,3 +1,4 @@
+import type { Constraint } from '@dynamojs/core';
 import type { DecodingRuntime, GenerateResult } from '@dynamojs/generate';
 import { generate } from '@dynamojs/generate';
 import { modelFor, releaseDrafter } from '../../decodingFlags.js';
@@ -31,6 +32,9 @@ export interface BenchRunOptions {
   readonly warmup: number;
   readonly headRows: 'all' | 'last' | number | undefined;
   readonly transformers: TransformersRunner | undefined;
+  /** Structured output (--json-schema, --grammar, --regex): every DynaMo.js row follows it. */
+  readonly constraint?: Constraint | undefined;
+  readonly forcedRuns?: boolean | undefined;
 }
 
 function progressBar(done: number, total: number, label: string): string {
@@ -110,6 +114,7 @@ export async function runBench(
         maxNewTokens: n,
         eos: false,
         seed,
+        ...(o.constraint !== undefined && { constraint: o.constraint, forcedRuns: o.forcedRuns ?? true }),
       });
     } finally {
       releaseDrafter(components.drafter);

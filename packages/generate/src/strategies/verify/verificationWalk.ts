@@ -39,6 +39,11 @@ const NO_CANDIDATES: DraftCandidates = { count: 0, token: () => -1, proposal: ()
  * current node's children (its candidates) or emits the base model's own token, which ends the
  * walk. Emits the accepted tokens, records the checks, and leaves the accepted path (chunk nodes
  * from 0, in a buffer it owns), its last node and the token after it.
+ *
+ * With a constraint the verifier's view is masked by the grammar after the path so far (the
+ * constrained distribution), and where the grammar forces the token (forced runs) the walk takes
+ * it without the verifier: its constrained distribution is a point mass, so accepting the
+ * candidate that carries it (or emitting it when none does) is exact and draws nothing.
  */
 export class VerificationWalk {
   private readonly ctx: StrategyContext;
@@ -82,6 +87,8 @@ export class VerificationWalk {
   /** The verifier's token after the prompt (the prefill's last row, nothing drafted). */
   first(result: ForwardResult): number {
     const { ctx } = this;
+    const forced = this.forcedToken();
+    if (forced >= 0) return forced;
     const k = this.verifier.verify(prepareView(ctx, ctx.view, result, undefined, 1), NO_CANDIDATES, this.out);
     if (k !== -1) this.badCandidate(k, 0);
     return this.checked(this.out[0] as number);
@@ -101,6 +108,29 @@ export class VerificationWalk {
     let node = 0;
     for (let depth = 1; ; depth++) {
       candidates.set(node);
+      const forced = this.forcedToken();
+      if (forced >= 0) {
+        let k = -1;
+        for (let i = 0; i < candidates.count; i++) {
+          if (candidates.token(i) === forced) {
+            k = i;
+            break;
+          }
+        }
+        if (candidates.count > 0) this.counters.recordCheck(depth, k >= 0);
+        if (k < 0) {
+          this.after = forced;
+          break;
+        }
+        node = candidates.node(k);
+        path[pathLength++] = node;
+        if (!ctx.output.emit(forced)) {
+          this.length = pathLength;
+          this.last = node;
+          return false;
+        }
+        continue;
+      }
       // the last node's row is the result's last row, which every head has
       const row = node === n - 1 ? undefined : node;
       const k = this.verifier.verify(prepareView(ctx, ctx.view, result, row, 1), candidates, out);
@@ -122,6 +152,15 @@ export class VerificationWalk {
     this.length = pathLength;
     this.last = node;
     return true;
+  }
+
+  /** The token the grammar forces at the walk's position (-1: none, or forced runs are off). */
+  private forcedToken(): number {
+    const tracker = this.ctx.constraint;
+    if (tracker === undefined || !this.ctx.opts.forcedRuns) return -1;
+    const token = tracker.forcedToken();
+    if (token >= 0) tracker.forcedTokens++;
+    return token;
   }
 
   private badCandidate(k: number, count: number): never {

@@ -3,6 +3,7 @@ import { headRowIndex } from '@dynamojs/core';
 import type { VerificationStats } from '../../types.js';
 import { type DecodeStrategy, type Pass, prepareView, type StrategyContext } from '../strategy.js';
 import { CacheCompaction } from './cacheCompaction.js';
+import { DraftGrammar } from './draftGrammar.js';
 import { DraftLayout } from './draftLayout.js';
 import { HeadRowPlanner } from './headRowPlanner.js';
 import { VerificationCounters } from './verificationCounters.js';
@@ -20,6 +21,10 @@ import { VerificationWalk } from './verificationWalk.js';
  * Trees need a model with tree attention (`metadata.treeAttention`); elsewhere a drafted tree is
  * verified as its first root-to-leaf path (the drafter's preferred candidates), and stats say why.
  *
+ * With a constraint ({@link DraftGrammar}): the draft after `next` is the run of tokens the grammar
+ * forces there, else the drafter's draft pruned to the grammar; the walk's view is masked by the
+ * grammar after each prefix, so speculative sampling verifies against the constrained distribution.
+ *
  * The stages, each owning its buffers: {@link DraftLayout} (the chunk), {@link HeadRowPlanner}
  * (the extra heads' rows), {@link VerificationWalk} (the accepted path), {@link CacheCompaction}.
  */
@@ -33,6 +38,7 @@ export class VerifyStrategy implements DecodeStrategy {
   private readonly planner: HeadRowPlanner;
   private readonly walk: VerificationWalk;
   private readonly compaction = new CacheCompaction();
+  private readonly grammar: DraftGrammar | undefined;
 
   constructor(ctx: StrategyContext, verifier: Verifier, drafter: Drafter) {
     this.ctx = ctx;
@@ -45,6 +51,7 @@ export class VerifyStrategy implements DecodeStrategy {
     this.layout = new DraftLayout(drafter.name, model.metadata.vocabSize, model.metadata.treeAttention === true);
     this.planner = new HeadRowPlanner(headRows);
     this.walk = new VerificationWalk(ctx, verifier, this.layout, this.counters);
+    this.grammar = ctx.constraint === undefined ? undefined : new DraftGrammar(ctx.constraint, ctx.opts.forcedRuns);
     // Report every head's depth, even those never reached.
     if (model.metadata.heads > 1) this.counters.recordDepths(model.metadata.heads - 1);
   }
@@ -106,6 +113,7 @@ export class VerifyStrategy implements DecodeStrategy {
     const maxDepth = ctx.output.room();
     const maxNodes = Math.min(maxDraftTokens, model.metadata.contextLength - ctx.cache.length - 1);
     if (maxDepth <= 0 || maxNodes <= 0) return;
+    const forced = this.grammar?.forcedDraft(Math.min(maxDepth, maxNodes));
     const view = ctx.draftView;
     const headsHere = this.extraHeads && headRow !== -1 && result.heads > 1;
     const heads = view.heads;
@@ -118,6 +126,13 @@ export class VerifyStrategy implements DecodeStrategy {
       );
     } finally {
       view.heads = heads;
+    }
+    if (this.grammar !== undefined) {
+      draft = this.grammar.prune(draft);
+      // a pruned chain is grammar-valid, so it starts with the forced run: keep the longer of them
+      if (forced !== undefined && (draft.parents !== undefined || draft.tokens.length < forced.tokens.length)) {
+        draft = forced;
+      }
     }
     layout.layOut(draft, maxDepth, maxNodes);
     if (layout.fellBack) this.counters.recordTreeFallback();

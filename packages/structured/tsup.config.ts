@@ -1,0 +1,3 @@
+import { dynamoBuild } from '../../tsup.shared';
+
+export default dynamoBuild();
