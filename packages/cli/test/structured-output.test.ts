@@ -27,48 +27,10 @@ const DIR = fileURLToPath(new URL('../../model-tiny/model', import.meta.url));
 const HAS_MODEL = existsSync(`${DIR}/dynamo.json`) && existsSync(`${DIR}/model.onnx`);
 const session = { sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 } };
 
-const SCHEMAS: Record<string, unknown>[] = [
-  {
-    type: 'object',
-    properties: {
-      name: { type: 'string', maxLength: 16 },
-      age: { type: 'integer', minimum: 0, maximum: 120 },
-      ok: { type: 'boolean' },
-    },
-    required: ['name', 'age', 'ok'],
-  },
-  {
-    type: 'object',
-    properties: {
-      color: { enum: ['red', 'green', 'blue'] },
-      tags: { type: 'array', items: { type: 'string', maxLength: 8 }, maxItems: 3 },
-    },
-    required: ['color', 'tags'],
-  },
-  {
-    type: 'object',
-    properties: {
-      title: { type: 'string', maxLength: 24 },
-      year: { type: 'integer', minimum: 1900, maximum: 2100 },
-      author: {
-        type: 'object',
-        properties: { first: { type: 'string', maxLength: 10 }, last: { type: 'string', maxLength: 10 } },
-        required: ['first', 'last'],
-      },
-    },
-    required: ['title', 'year', 'author'],
-  },
-  {
-    type: 'array',
-    items: {
-      type: 'object',
-      properties: { id: { type: 'integer', minimum: 0, maximum: 999 }, done: { type: 'boolean' } },
-      required: ['id', 'done'],
-    },
-    minItems: 1,
-    maxItems: 3,
-  },
-];
+// the bench's schemas too (packages/structured/bench/structuredOutput.bench.mjs)
+const SCHEMAS: Record<string, unknown>[] = JSON.parse(
+  readFileSync(new URL('../../structured/examples/schemas.json', import.meta.url), 'utf8'),
+);
 
 const MODES: { name: string; settings: DecodingSettings }[] = [
   { name: 'ar', settings: { mode: 'ar' } },

@@ -31,48 +31,8 @@ const seeds = Number(values.seeds);
 const threads = Number(values.threads);
 const DIR = fileURLToPath(new URL('../../model-tiny/model', import.meta.url));
 
-const SCHEMAS = [
-  {
-    type: 'object',
-    properties: {
-      name: { type: 'string', maxLength: 16 },
-      age: { type: 'integer', minimum: 0, maximum: 120 },
-      ok: { type: 'boolean' },
-    },
-    required: ['name', 'age', 'ok'],
-  },
-  {
-    type: 'object',
-    properties: {
-      color: { enum: ['red', 'green', 'blue'] },
-      tags: { type: 'array', items: { type: 'string', maxLength: 8 }, maxItems: 3 },
-    },
-    required: ['color', 'tags'],
-  },
-  {
-    type: 'object',
-    properties: {
-      title: { type: 'string', maxLength: 24 },
-      year: { type: 'integer', minimum: 1900, maximum: 2100 },
-      author: {
-        type: 'object',
-        properties: { first: { type: 'string', maxLength: 10 }, last: { type: 'string', maxLength: 10 } },
-        required: ['first', 'last'],
-      },
-    },
-    required: ['title', 'year', 'author'],
-  },
-  {
-    type: 'array',
-    items: {
-      type: 'object',
-      properties: { id: { type: 'integer', minimum: 0, maximum: 999 }, done: { type: 'boolean' } },
-      required: ['id', 'done'],
-    },
-    minItems: 1,
-    maxItems: 3,
-  },
-];
+// the schemas packages/cli/test/structured-output.test.ts validates 200 generations against
+const SCHEMAS = JSON.parse(readFileSync(new URL('../examples/schemas.json', import.meta.url), 'utf8'));
 const PROMPTS = ['The meaning of life is', 'Here is the record:', 'I am a student at the', 'JSON:'];
 const MODES = [
   { name: 'ar', settings: { mode: 'ar' } },
